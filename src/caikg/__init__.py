@@ -1,0 +1,3 @@
+"""caikg: the Compound AI Knowledge Graph."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,56 @@
+"""The web application: ``create_app(settings)`` with one blueprint per area."""
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask, Response
+
+from ..config import Settings
+from ..executor import QueryExecutor
+from ..store import EmbeddedStore
+
+YASGUI_STYLE_HASH = "sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk="
+"""The one fixed <style> element YASGUI 4.6.2's results table injects (web/vendor.sh prints
+it; tests/test_app.py checks it against the vendored bundle)."""
+
+CSP = ("default-src 'self'; img-src 'self' data:; "
+       f"style-src 'self' '{YASGUI_STYLE_HASH}'; object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'none'; form-action 'self'")
+
+
+def create_app(settings: Settings, store: EmbeddedStore | None = None,
+               executor: QueryExecutor | None = None) -> Flask:
+    """An app over the current store of ``settings.home``.
+
+    ``store`` (in memory, for pages) and ``executor`` (worker processes, for user queries)
+    are opened from ``settings`` unless given.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(settings.web_dir / "templates"),
+        static_folder=str(settings.web_dir / "static"),
+    )
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.extensions["caikg_settings"] = settings
+    app.extensions["caikg_store"] = store if store is not None else EmbeddedStore.open(
+        settings, in_memory=True)
+    if executor is None:
+        executor = QueryExecutor(settings, workers=settings.workers)
+        atexit.register(executor.close)
+    app.extensions["caikg_executor"] = executor
+
+    from . import api, home, sparql
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(api.bp)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    return app

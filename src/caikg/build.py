@@ -1,0 +1,117 @@
+"""``caikg build``: parse, validate with SHACL, and only then load a new store atomically."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import void
+from .config import CANONICAL_BASE_IRI, Settings
+from .namespaces import Instances
+from .sources import SourceSet, read_sources
+from .store import BuildInfo, EmbeddedStore, Term, build_lock, data_version, write_store
+from .validation import ValidationReport, validate_sources
+
+Progress = Callable[[str], None]
+
+
+class BuildError(Exception):
+    """The build was refused; the previous store is untouched."""
+
+    def __init__(self, message: str, report: ValidationReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass
+class BuildResult:
+    info: BuildInfo
+    store_dir: Path
+    report: ValidationReport
+
+
+def rebase(triples: Iterable[ox.Triple], base_iri: str) -> list[ox.Triple]:
+    """Move instance IRIs from the canonical base to ``base_iri`` (see docs/MODEL.md)."""
+    if base_iri == CANONICAL_BASE_IRI:
+        return list(triples)
+    canonical = Instances(CANONICAL_BASE_IRI)
+
+    def term(node: Term) -> Term:
+        if isinstance(node, ox.NamedNode) and canonical.is_instance(node.value):
+            return ox.NamedNode(canonical.rebase(node.value, base_iri))
+        return node
+
+    return [ox.Triple(term(t.subject), term(t.predicate), term(t.object))  # type: ignore[arg-type]
+            for t in triples]
+
+
+def rebase_sources(sources: SourceSet, base_iri: str) -> SourceSet:
+    if base_iri == CANONICAL_BASE_IRI:
+        return sources
+    canonical = Instances(CANONICAL_BASE_IRI)
+    return SourceSet(
+        triples=rebase(sources.triples, base_iri),
+        files=sources.files,
+        subject_files={canonical.rebase(s, base_iri): f for s, f in sources.subject_files.items()},
+    )
+
+
+def _timed(progress: Progress, label: str) -> Callable[[], None]:
+    start = time.perf_counter()
+    progress(f"{label} …")
+
+    def done() -> None:
+        progress(f"{label}: done in {time.perf_counter() - start:.2f} s")
+
+    return done
+
+
+def build(settings: Settings, data_paths: Sequence[Path] | None = None,
+          progress: Progress = lambda _msg: None) -> BuildResult:
+    """Build a new store from the ontology and data; raise :class:`BuildError` if refused."""
+    inst = Instances(settings.base_iri)
+    paths = list(data_paths) if data_paths else [settings.data_dir]
+
+    done = _timed(progress, "[1/4] parsing ontology and data")
+    ontology_file = settings.ontology_dir / "caikg.ttl"
+    ontology = rebase_sources(read_sources([ontology_file]), settings.base_iri)
+    data = rebase_sources(read_sources(paths), settings.base_iri)
+    if not data.files:
+        raise BuildError(f"no RDF data files in {', '.join(str(p) for p in paths)}")
+    done()
+    progress(f"      {len(data)} data triples from {len(data.files)} file(s), "
+             f"{len(ontology)} ontology triples")
+
+    done = _timed(progress, "[2/4] validating with SHACL")
+    report = validate_sources(data, settings)
+    done()
+    if not report.conforms:
+        raise BuildError(f"the data does not conform to the shapes "
+                         f"({len(report.violations)} violation(s)); the store was not changed",
+                         report)
+
+    done = _timed(progress, "[3/4] describing the dataset (VoID)")
+    graphs: dict[str, list[ox.Triple]] = {
+        str(inst.ontology_graph): ontology.triples,
+        str(inst.curated_graph): data.triples,
+    }
+    version = data_version(graphs)
+    staging = EmbeddedStore.in_memory({str(inst.curated_graph): data.triples}, settings.base_iri)
+    graphs[str(inst.void_graph)] = void.describe(staging, version)
+    done()
+
+    done = _timed(progress, "[4/4] loading the store")
+    info = BuildInfo(
+        version=version,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        base_iri=settings.base_iri,
+        sources=[str(p) for p in [*ontology.files, *data.files]],
+    )
+    with build_lock(settings):
+        store_dir = write_store(settings, graphs, info)
+    done()
+    return BuildResult(info=info, store_dir=store_dir, report=report)

@@ -1,0 +1,264 @@
+"""The ``caikg`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from .config import Settings, SettingsError, load_settings
+from .sources import SourceError, read_sources
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"caikg: error: {message}", file=sys.stderr)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- commands ---------------------------------------------------------------------------------
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from .build import BuildError, build
+
+    try:
+        result = build(settings, args.data, progress=_progress)
+    except BuildError as exc:
+        if exc.report is not None:
+            print(exc.report.to_text(), file=sys.stderr)
+        _err(str(exc))
+        return EXIT_FAIL
+    warnings = len(result.report.warnings)
+    print(f"built store {result.store_dir} (data version {result.info.version}, "
+          f"{result.info.triples} triples; {warnings} SHACL warning(s), "
+          f"see 'caikg validate')")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from .build import rebase_sources
+    from .validation import validate_sources
+
+    sources = rebase_sources(read_sources(args.data or [settings.data_dir]), settings.base_iri)
+    report = validate_sources(sources, settings)
+    if args.format == "ttl":
+        sys.stdout.write(report.graph.serialize(format="turtle"))
+    else:
+        print(report.to_text())
+    return EXIT_OK if report.conforms else EXIT_FAIL
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .export import EXPORT_FORMATS, export
+    from .store import EmbeddedStore
+
+    store = EmbeddedStore.open(settings)
+    size = export(store, EXPORT_FORMATS[args.format], args.output)
+    if args.output is not None:
+        print(f"wrote {args.output} ({size} bytes, {args.format})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return term.value
+    return str(term)
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from .store import EmbeddedStore
+
+    text = args.query
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            _err(f"{path}: {exc.strerror}")
+            return EXIT_USAGE
+    store = EmbeddedStore.open(settings)
+    try:
+        result = store.query(text)
+    except SyntaxError as exc:
+        _err(f"query: {exc}")
+        return EXIT_USAGE
+    if isinstance(result, ox.QueryBoolean):
+        print("true" if bool(result) else "false")
+        return EXIT_OK
+    if isinstance(result, ox.QueryTriples):
+        fmt = ox.RdfFormat.N_TRIPLES if args.format != "json" else ox.RdfFormat.JSON_LD
+        sys.stdout.buffer.write(ox.serialize(list(result), format=fmt) or b"")
+        return EXIT_OK
+    if args.format == "json":
+        sys.stdout.buffer.write(result.serialize(format=ox.QueryResultsFormat.JSON) or b"")
+        print()
+        return EXIT_OK
+    variables = [v.value for v in result.variables]
+    rows = [[_cell(sol[v]) for v in variables] for sol in result]
+    if args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(variables)
+        writer.writerows(rows)
+        sys.stdout.write(out.getvalue())
+        return EXIT_OK
+    widths = [max([len(v)] + [len(r[i]) for r in rows]) for i, v in enumerate(variables)]
+    print("  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from .stats import collect_stats
+    from .store import EmbeddedStore
+
+    stats = collect_stats(EmbeddedStore.open(settings), top=args.top)
+    if args.format == "json":
+        print(json.dumps(stats, indent=2))
+        return EXIT_OK
+    print(f"data version {stats['version']}, {stats['triples']} triples")
+    for title, key, label in [("Entities per class", "classes", "class"),
+                              (f"Top {args.top} authors", "top_authors", "name"),
+                              ("Papers per technique", "techniques", "label")]:
+        print(f"\n{title}:")
+        for row in stats[key]:
+            print(f"  {row['count']:>5}  {row[label]}")
+    return EXIT_OK
+
+
+def cmd_import_list(args: argparse.Namespace, settings: Settings) -> int:
+    from .importer import ListImportError, import_list
+
+    try:
+        report = import_list(args.file, settings, target=args.into, list_id=args.list_id,
+                             dry_run=args.dry_run)
+    except ListImportError as exc:
+        _err(str(exc))
+        return EXIT_FAIL
+    print(report.to_text())
+    return EXIT_FAIL if report.skipped else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .server import serve
+
+    serve(settings)
+    return EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caikg",
+        description="The Compound AI Knowledge Graph: build, validate, query, export and "
+                    "serve a linked-data knowledge base of research on systems for compound AI.",
+        epilog="Settings can also be given as CAIKG_* environment variables (see README.md).",
+    )
+    parser.add_argument("--version", action="version", version=f"caikg {__version__}")
+    parser.add_argument("--home", type=Path, help="directory for the store, caches and exports "
+                        "(CAIKG_HOME; default ~/.local/share/caikg)")
+    parser.add_argument("--base-iri", help="base IRI of instance data (CAIKG_BASE_IRI; "
+                        "default https://w3id.org/caikg/)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="validate the ontology and data and load a new store",
+                       description="Parse the ontology and data, validate them with SHACL and, "
+                       "only if they conform, load them into a new store that replaces the "
+                       "current one atomically.")
+    p.add_argument("--data", type=Path, nargs="+", metavar="PATH",
+                   help="RDF files or directories to build from (default: the shipped data/)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("validate", help="check the data against the SHACL shapes",
+                       description="Validate data files against ontology/shapes.ttl; print a "
+                       "report grouped by focus node; exit 1 when there are violations.")
+    p.add_argument("--data", type=Path, nargs="+", metavar="PATH",
+                   help="RDF files or directories to validate (default: the shipped data/)")
+    p.add_argument("--format", choices=["text", "ttl"], default="text",
+                   help="'text' (default) or 'ttl' for the SHACL validation report graph")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export", help="write the knowledge graph in an RDF format",
+                       description="Export the store deterministically, with prefixes bound "
+                       "and the VoID description included.")
+    p.add_argument("--format", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml"],
+                   default="ttl", help="output format (default ttl)")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="write to FILE (atomically) instead of standard output")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("query", help="run a SPARQL query against the store",
+                       description="Run a SPARQL query; the default graph is the union of all "
+                       "graphs. Give the query text, or @FILE to read it from a file.")
+    p.add_argument("query", help="SPARQL query text, or @FILE")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="result format (default table)")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("stats", help="counts per class, top authors, papers per technique",
+                       description="Summary statistics of the current store.")
+    p.add_argument("--top", type=int, default=10, help="how many top authors (default 10)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("import-list", help="merge a markdown reading list into the data",
+                       description="Read a reading list in the awesome-list markdown format "
+                       "and merge its new entries into the curated data in data/. Malformed "
+                       "entries are reported with their line number and skipped (exit 1).")
+    p.add_argument("file", type=Path, metavar="FILE.md")
+    p.add_argument("--into", type=Path, metavar="FILE",
+                   help="data file to add to (default data/survey.ttl)")
+    p.add_argument("--list-id", help="identifier of the list (default: an existing list with "
+                   "the same title, else the file name)")
+    p.add_argument("--dry-run", action="store_true", help="report what would be added only")
+    p.set_defaults(func=cmd_import_list)
+
+    p = sub.add_parser("serve", help="serve the knowledge graph over HTTP",
+                       description="Start the web application (waitress) over the store built "
+                       "by 'caikg build'.")
+    p.add_argument("--host", help="interface to listen on (CAIKG_HOST; default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (CAIKG_PORT; default 8080)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .store import StoreError
+
+    try:
+        settings = load_settings(home=args.home, base_iri=args.base_iri,
+                                 host=getattr(args, "host", None),
+                                 port=getattr(args, "port", None))
+        return int(args.func(args, settings))
+    except SettingsError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except SourceError as exc:
+        _err(str(exc))
+        return EXIT_FAIL
+    except StoreError as exc:
+        _err(str(exc))
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Static checks that keep the public SPARQL endpoint read-only and off the network.
+
+Both engines caikg could use fetch from the network on a query's behalf (``SERVICE`` in
+Oxigraph; ``SERVICE``, ``LOAD`` and ``FROM <url>`` in rdflib), and neither can switch that off,
+so queries are checked before they run. The check works on tokens, after the SPARQL
+codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) are decoded, exactly as a SPARQL parser does
+before it reads the grammar: ``SERV\\u0049CE`` is ``SERVICE``. Strings, IRIs and comments are
+skipped, so the words may still appear inside them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<long_string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
+  | (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<pname>[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*?:[^\s{}()\[\],;<>"'=!|&^/*+?]*
+              |:[^\s{}()\[\],;<>"'=!|&^/*+?]*)
+  | (?P<word>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "COPY",
+                          "MOVE", "ADD", "WITH", "USING"})
+
+
+class QueryRefused(ValueError):
+    """The query is not allowed here; the message says why (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+
+
+def decode_escapes(text: str) -> str:
+    """Apply SPARQL codepoint escapes (SPARQL 1.1 §19.2)."""
+
+    def repl(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QueryRefused(f"invalid codepoint escape {m.group(0)!r}")
+        return chr(code)
+
+    return _ESCAPE.sub(repl, text)
+
+
+def tokens(text: str) -> list[Token]:
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind in {"ws", "comment"}:
+            continue
+        out.append(Token(kind, m.group(0)))
+    return out
+
+
+def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
+    if tok.kind == "iri":
+        return tok.text[1:-1]
+    if tok.kind == "pname":
+        prefix, _, local = tok.text.partition(":")
+        ns = prefixes.get(prefix)
+        return None if ns is None else ns + local
+    return None
+
+
+def check_query(text: str, allowed_graphs: Collection[str]) -> None:
+    """Raise :class:`QueryRefused` if ``text`` would update, fetch, or read foreign graphs."""
+    toks = tokens(decode_escapes(text))
+    prefixes: dict[str, str] = {}
+    for i, tok in enumerate(toks):
+        word = tok.text.upper() if tok.kind == "word" else ""
+        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2].kind == "iri":
+            prefixes[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
+        elif word == "SERVICE":
+            raise QueryRefused("SERVICE is not allowed: this endpoint makes no requests to "
+                               "other services")
+        elif word in UPDATE_WORDS:
+            raise QueryRefused(f"SPARQL Update ({word}) is not allowed: this endpoint is "
+                               "read-only")
+        elif word == "FROM":
+            j = i + 1
+            if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "NAMED":
+                j += 1
+            target = _resolve(toks[j], prefixes) if j < len(toks) else None
+            if target is None or target not in allowed_graphs:
+                shown = toks[j].text if j < len(toks) else ""
+                raise QueryRefused(
+                    f"FROM {shown} is not allowed: only this dataset's graphs can be "
+                    f"selected ({', '.join(sorted(allowed_graphs))})")
+
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def query_form(text: str) -> str | None:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first such keyword after the
+    prologue, or None when there is none (the parser will then report the syntax error)."""
+    try:
+        toks = tokens(decode_escapes(text))
+    except QueryRefused:
+        return None
+    for tok in toks:
+        if tok.kind == "word" and tok.text.upper() in QUERY_FORMS:
+            return tok.text.upper()
+    return None

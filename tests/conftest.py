@@ -1,0 +1,50 @@
+"""Shared fixtures: settings pointing at a temporary CAIKG_HOME, and one built store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from caikg.build import BuildResult, build
+from caikg.config import Settings, load_settings
+from caikg.store import EmbeddedStore
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO.parent / "shared" / "seed" / "compound-ai-survey.md"
+
+
+def make_settings(home: Path, **overrides: object) -> Settings:
+    return load_settings(environ={}, home=home, ontology_dir=REPO / "ontology",
+                         data_dir=REPO / "data", web_dir=REPO / "web", **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The shipped data, built once for the whole session (treat as read-only)."""
+    return build(make_settings(tmp_path_factory.mktemp("built") / "home"))
+
+
+@pytest.fixture(scope="session")
+def built_settings(built: BuildResult) -> Settings:
+    return make_settings(built.store_dir.parent.parent)
+
+
+@pytest.fixture(scope="session")
+def store(built_settings: Settings) -> EmbeddedStore:
+    return EmbeddedStore.open(built_settings, in_memory=True)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment for running the ``caikg`` command in a subprocess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAIKG_")}
+    env["CAIKG_HOME"] = str(tmp_path / "cli-home")
+    yield env
