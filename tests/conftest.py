@@ -13,7 +13,9 @@ from caikg.config import Settings, load_settings
 from caikg.store import EmbeddedStore
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = REPO.parent / "shared" / "seed" / "compound-ai-survey.md"
+SEED = REPO / "tests" / "fixtures" / "lists" / "compound-ai-survey.md"
+"""The seed reading list's entries (tests/test_importer.py checks this copy against the
+original in ../shared/seed when that is there)."""
 
 
 def make_settings(home: Path, **overrides: object) -> Settings:
