@@ -51,5 +51,5 @@ def test_every_route_is_documented(built_settings: Settings, store: EmbeddedStor
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        route = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
+        route = re.sub(r"<(?:[^:>]+:)?(\w+)>", r"<\1>", rule.rule)
         assert f"`{route}`" in README, route

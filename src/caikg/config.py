@@ -93,9 +93,12 @@ ENV_VARS: dict[str, str] = {
 """Every environment variable caikg reads, and the setting it feeds."""
 
 
+_PATHS = frozenset({"home", "ontology_dir", "data_dir", "web_dir"})
+
+
 def _convert(var: str, name: str, raw: str) -> object:
     try:
-        if name in {"home", "ontology_dir", "data_dir", "web_dir"}:
+        if name in _PATHS:
             return Path(raw).expanduser()
         if name == "port":
             return int(raw)
@@ -139,5 +142,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raw = env.get(var)
         if raw is not None and raw != "":
             values[name] = _convert(var, name, raw)
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    for name, value in overrides.items():
+        if value is not None:
+            values[name] = Path(value) if name in _PATHS and isinstance(value, str) else value
     return _checked(Settings(**values))  # type: ignore[arg-type]

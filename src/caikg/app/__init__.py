@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from ..config import Settings
 from ..executor import QueryExecutor
@@ -40,11 +40,19 @@ def create_app(settings: Settings, store: EmbeddedStore | None = None,
         atexit.register(executor.close)
     app.extensions["caikg_executor"] = executor
 
-    from . import api, home, sparql
+    from .. import views
+    from . import api, filters, home, pages, sparql
 
+    views.load_all()
+    filters.install(app, settings.base_iri)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+
+    @app.errorhandler(404)
+    def not_found(_error: Exception) -> Response:
+        return pages.not_found(request.path)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
