@@ -88,6 +88,18 @@ def test_query_syntax_error(cli_env: dict[str, str]) -> None:
     assert "error" in proc.stderr
 
 
+def test_query_makes_no_outbound_requests(cli_env: dict[str, str]) -> None:
+    from .servers import Canary
+
+    caikg("build", env=cli_env)
+    with Canary() as canary:
+        for q in [f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}",
+                  f"SELECT * FROM <{canary.url}x.ttl> WHERE {{ ?s ?p ?o }}"]:
+            proc = caikg("query", q, env=cli_env, check=False)
+            assert proc.returncode == 2 and "refused" in proc.stderr
+        assert canary.requests == []
+
+
 def test_commands_without_store_explain(cli_env: dict[str, str]) -> None:
     proc = caikg("stats", env=cli_env, check=False)
     assert proc.returncode == 1

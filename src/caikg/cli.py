@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .config import Settings, SettingsError, load_settings
+from .guard import QueryRefused, check_query
 from .sources import SourceError, read_sources
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -90,7 +91,11 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_USAGE
     store = EmbeddedStore.open(settings)
     try:
+        check_query(text, store.named_graphs())
         result = store.query(text)
+    except QueryRefused as exc:
+        _err(f"query refused: {exc}")
+        return EXIT_USAGE
     except SyntaxError as exc:
         _err(f"query: {exc}")
         return EXIT_USAGE
