@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template
 
 from ..export import EXPORT_FORMATS, export_bytes
-from ..stats import collect_stats
+from ..views.home import home_page
 from .common import store as _store
 
 bp = Blueprint("home", __name__)
@@ -13,8 +13,9 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index() -> str:
-    store = _store()
-    return render_template("home.html", stats=collect_stats(store), formats=EXPORT_FORMATS)
+    page = home_page(_store())
+    return render_template(page.template, title=page.title, formats=EXPORT_FORMATS,
+                           **page.context)
 
 
 @bp.get("/healthz")
