@@ -9,5 +9,10 @@ from .store import EmbeddedStore
 
 def document(store: EmbeddedStore, iri: str) -> list[ox.Triple]:
     """The entity's own triples, its fragment nodes' triples and the labels of what they link
-    to (``queries/entity_document.rq``); empty when the store knows nothing about ``iri``."""
-    return store.construct("entity_document", entity=ox.NamedNode(iri))
+    to (``queries/entity_document.rq``); empty when the store knows nothing about ``iri`` or
+    ``iri`` is not a valid IRI (e.g. a request path with a space)."""
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return []
+    return store.construct("entity_document", entity=node)

@@ -1,0 +1,183 @@
+"""The page of a work: facts, ordered authors, identifiers, techniques, related papers,
+links found by enrichment and a BibTeX citation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from ..bibtex import bibtex_for
+from ..store import EmbeddedStore, Row
+from . import Page, value, view
+
+RELATED_LIMIT = 10
+AUTHOR_WEIGHT = 2
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+WIKIDATA_PAGE = "https://www.wikidata.org/wiki/"
+
+
+@dataclass
+class Related:
+    iri: str
+    title: str
+    year: str | None
+    authors: dict[str, str] = field(default_factory=dict)  # person -> name
+    techniques: dict[str, str] = field(default_factory=dict)  # technique -> label
+
+    @property
+    def score(self) -> int:
+        return AUTHOR_WEIGHT * len(self.authors) + len(self.techniques)
+
+
+@dataclass(frozen=True)
+class Identifier:
+    label: str
+    text: str
+    href: str | None
+
+    @property
+    def pieces(self) -> list[str]:
+        """The text cut into short pieces (after ``/``, ``.``, ``-``, ``?``, ``=``, ``&``,
+        ``_`` or every 16 characters) that the template joins with ``<wbr>``, so that long
+        links wrap on a phone."""
+        return break_pieces(self.text)
+
+
+def break_pieces(text: str, width: int = 16) -> list[str]:
+    pieces: list[str] = []
+    for piece in re.split(r"(?<=[/.\-?=&_])", text):
+        while len(piece) > width:
+            pieces.append(piece[:width])
+            piece = piece[width:]
+        if piece:
+            pieces.append(piece)
+    return pieces
+
+
+@dataclass(frozen=True)
+class ExternalLink:
+    href: str
+    label: str
+    wikidata: bool
+
+
+def facts(rows: list[Row]) -> dict[str, str | None]:
+    """The first bound value of each column over ``rows`` (the optional parts of
+    ``paper_facts`` may repeat a row per extra value)."""
+    result: dict[str, str | None] = {}
+    for row in rows:
+        for key, term in row.items():
+            if result.get(key) is None:
+                result[key] = value(term)
+    return result
+
+
+def identifiers(f: dict[str, str | None]) -> list[Identifier]:
+    out: list[Identifier] = []
+    arxiv, doi, openreview, url = (f.get(k) for k in ("arxivId", "doi", "openReviewId", "url"))
+    if arxiv:
+        out.append(Identifier("arXiv", f"arXiv:{arxiv}",
+                              "https://arxiv.org/abs/" + quote(arxiv, safe="/")))
+    if doi:
+        out.append(Identifier("DOI", doi, "https://doi.org/" + quote(doi, safe="/:;()")))
+    if openreview:
+        out.append(Identifier("OpenReview", openreview,
+                              "https://openreview.net/forum?id=" + quote(openreview, safe="")))
+    if url:
+        out.append(Identifier("Source", url, url))
+    return out
+
+
+def related_papers(store: EmbeddedStore, node: ox.NamedNode,
+                   limit: int = RELATED_LIMIT) -> list[Related]:
+    """Other works sharing authors or techniques with ``node``, best first:
+    score = 2 × shared authors + shared techniques; ties by newer year, then title."""
+    found: dict[str, Related] = {}
+    for row in store.select("paper_related", paper=node):
+        related = value(row["related"])
+        if related is None or related == node.value:
+            continue
+        entry = found.setdefault(related, Related(related, value(row["title"]) or related,
+                                                  value(row["year"])))
+        shared = value(row["shared"]) or ""
+        label = value(row["sharedLabel"]) or shared
+        if value(row["via"]) == "author":
+            entry.authors[shared] = label
+        else:
+            entry.techniques[shared] = label
+    ranked = sorted(found.values(),
+                    key=lambda r: (-r.score, -int(r.year or 0), r.title.casefold(), r.iri))
+    return ranked[:limit]
+
+
+def external_links(store: EmbeddedStore, node: ox.NamedNode) -> list[ExternalLink]:
+    """``owl:sameAs`` / ``schema:sameAs`` / ``skos:exactMatch`` links of the work in the
+    enrichment graph (Wikidata items are linked to their page on wikidata.org)."""
+    graph = ox.NamedNode(str(store.instances.enrichment_graph))
+    links: list[ExternalLink] = []
+    seen: set[str] = set()
+    for row in store.select("paper_enrichment_links", paper=node, graph=graph):
+        target = value(row["link"])
+        if not isinstance(row["link"], ox.NamedNode) or target is None or target in seen:
+            continue
+        seen.add(target)
+        label = value(row["label"])
+        if target.startswith(WIKIDATA_ENTITY):
+            qid = target[len(WIKIDATA_ENTITY):]
+            text = f"{qid}: {label}" if label else qid
+            links.append(ExternalLink(WIKIDATA_PAGE + qid, text, True))
+        else:
+            links.append(ExternalLink(target, label or target, False))
+    return links
+
+
+def type_label(f: dict[str, str | None]) -> str:
+    if f.get("isBlog") == "true":
+        return "Blog post"
+    if f.get("isReview") == "true":
+        return "Survey"
+    return "Research paper"
+
+
+@view("paper")
+def paper_page(store: EmbeddedStore, iri: str) -> Page | None:
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:  # not an IRI at all (e.g. a path with spaces or angle brackets)
+        return None
+    rows = store.select("paper_facts", paper=node)
+    if not rows:
+        return None
+    f = facts(rows)
+    authors: list[dict[str, Any]] = []
+    seen: set[str | None] = set()
+    for row in store.select("paper_authors", paper=node):
+        person = value(row["person"])
+        if person in seen:
+            continue
+        seen.add(person)
+        name = value(row["name"]) or person
+        stated = value(row["statedName"])
+        authors.append({"position": value(row["position"]), "person": person, "name": name,
+                        "stated": stated if stated and stated != name else None})
+    techniques = [{"iri": value(r["technique"]),
+                   "label": value(r["label"]) or value(r["technique"])}
+                  for r in store.select("paper_techniques", paper=node)]
+    alternatives = [value(r["alternative"])
+                    for r in store.select("paper_alternative_titles", paper=node)]
+    context: dict[str, Any] = {
+        "paper": f,
+        "kind": type_label(f),
+        "alternatives": [a for a in alternatives if a],
+        "authors": authors,
+        "identifiers": identifiers(f),
+        "techniques": techniques,
+        "related": related_papers(store, node),
+        "external_links": external_links(store, node),
+        "bibtex": bibtex_for(store, iri) or "",
+    }
+    return Page("paper.html", context, title=f.get("title") or iri)
