@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := raptor2-utils
+APT_PACKAGES := raptor2-utils chromium
 VENDOR := web/static/vendor/yasgui/yasgui.min.js
 
 .PHONY: run setup build serve test system-deps lint typecheck clean
@@ -36,12 +36,12 @@ system-deps:  ## Debian packages the tests use (rapper, an independent RDF parse
 	fi
 
 test: setup system-deps  ## run the whole test suite (lint, types, tests)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 
 typecheck: setup
 	$(BIN)/mypy

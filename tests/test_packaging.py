@@ -20,7 +20,7 @@ def test_wheel_carries_code_ontology_data_and_web_assets(tmp_path: Path) -> None
     expected |= {str(p.relative_to(src)) for p in (src / "caikg" / "queries").glob("*.rq")}
     for folder, pattern in [("ontology", "*.ttl"), ("data", "*.ttl"),
                             ("web/templates", "*.html"), ("web/static/css", "*.css"),
-                            ("web/static/js", "*.js")]:
+                            ("web/static/js", "*.js"), ("web/static", "*.svg")]:
         expected |= {f"caikg/resources/{folder}/{p.name}"
                      for p in (REPO / folder).glob(pattern)}
     expected.add("caikg/resources/web/static/vendor/yasgui/yasgui.min.js")

@@ -32,6 +32,7 @@ def create_app(settings: Settings, store: EmbeddedStore | None = None,
         static_folder=str(settings.web_dir / "static"),
     )
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.url_map.merge_slashes = False  # no redirects built from the request's Host header
     app.extensions["caikg_settings"] = settings
     app.extensions["caikg_store"] = store if store is not None else EmbeddedStore.open(
         settings, in_memory=True)
