@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import void
+from . import enrichment, void
 from .config import CANONICAL_BASE_IRI, Settings
 from .namespaces import Instances
-from .sources import SourceSet, read_sources
+from .sources import SourceError, SourceSet, read_sources
 from .store import BuildInfo, EmbeddedStore, Term, build_lock, data_version, write_store
 from .validation import ValidationReport, validate_sources
 
@@ -70,6 +70,28 @@ def _timed(progress: Progress, label: str) -> Callable[[], None]:
     return done
 
 
+def _read_enrichment(settings: Settings, data: SourceSet, inst: Instances,
+                     progress: Progress) -> list[ox.Triple] | None:
+    """The checked enrichment graph of ``caikg enrich``, if there is one (see enrichment.py)."""
+    path = settings.enrichment_file
+    if not path.exists():
+        return None
+    try:
+        triples = rebase_sources(read_sources([path]), settings.base_iri).triples
+    except SourceError as exc:
+        raise BuildError(f"enrichment file {exc}; the store was not changed "
+                         f"(re-run 'caikg enrich' or remove the file)") from None
+    subjects = {t.subject.value for t in data.triples if isinstance(t.subject, ox.NamedNode)}
+    try:
+        keep, stale = enrichment.check(triples, inst, subjects)
+    except enrichment.EnrichmentError as exc:
+        raise BuildError(f"enrichment file {path}: {exc}; the store was not changed "
+                         f"(re-run 'caikg enrich' or remove the file)") from None
+    progress(f"      {len(keep)} enrichment triples from {path}"
+             + (f" ({len(stale)} entities no longer in the data ignored)" if stale else ""))
+    return keep
+
+
 def build(settings: Settings, data_paths: Sequence[Path] | None = None,
           progress: Progress = lambda _msg: None) -> BuildResult:
     """Build a new store from the ontology and data; raise :class:`BuildError` if refused."""
@@ -85,6 +107,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     done()
     progress(f"      {len(data)} data triples from {len(data.files)} file(s), "
              f"{len(ontology)} ontology triples")
+    enriched = _read_enrichment(settings, data, inst, progress)
 
     done = _timed(progress, "[2/4] validating with SHACL")
     report = validate_sources(data, settings)
@@ -99,6 +122,8 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
         str(inst.ontology_graph): ontology.triples,
         str(inst.curated_graph): data.triples,
     }
+    if enriched is not None:
+        graphs[str(inst.enrichment_graph)] = enriched
     version = data_version(graphs)
     staging = EmbeddedStore.in_memory({str(inst.curated_graph): data.triples}, settings.base_iri)
     graphs[str(inst.void_graph)] = void.describe(staging, version)
@@ -109,7 +134,8 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
         version=version,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         base_iri=settings.base_iri,
-        sources=[str(p) for p in [*ontology.files, *data.files]],
+        sources=[str(p) for p in [*ontology.files, *data.files]]
+        + ([str(settings.enrichment_file)] if enriched is not None else []),
     )
     with build_lock(settings):
         store_dir = write_store(settings, graphs, info)

@@ -64,6 +64,18 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from .store import EmbeddedStore
 
     store = EmbeddedStore.open(settings)
+    if args.format == "quickstatements":
+        from .enrich import quickstatements
+        from .files import write_atomically
+
+        data = quickstatements(store).encode("utf-8")
+        if args.output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            write_atomically(args.output, data)
+            print(f"wrote {args.output} ({len(data)} bytes, quickstatements)", file=sys.stderr)
+        return EXIT_OK
     size = export(store, EXPORT_FORMATS[args.format], args.output)
     if args.output is not None:
         print(f"wrote {args.output} ({size} bytes, {args.format})", file=sys.stderr)
@@ -159,6 +171,22 @@ def cmd_import_list(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAIL if report.skipped else EXIT_OK
 
 
+def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
+    from .enrich import EnrichError, enrich
+    from .wikidata import WikidataError
+
+    try:
+        result = enrich(settings, offline=args.offline, dry_run=args.dry_run, limit=args.limit,
+                        progress=_progress)
+    except (EnrichError, WikidataError) as exc:
+        _err(str(exc))
+        return EXIT_FAIL
+    print(result.report.to_text())
+    if args.dry_run:
+        print("dry run: nothing was written")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
 
@@ -201,8 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the knowledge graph in an RDF format",
                        description="Export the store deterministically, with prefixes bound "
                        "and the VoID description included.")
-    p.add_argument("--format", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml"],
-                   default="ttl", help="output format (default ttl)")
+    p.add_argument("--format", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml",
+                                        "quickstatements"],
+                   default="ttl", help="output format (default ttl); 'quickstatements' writes "
+                   "QuickStatements V1 creating the papers Wikidata lacks, for review")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="write to FILE (atomically) instead of standard output")
     p.set_defaults(func=cmd_export)
@@ -232,6 +262,19 @@ def build_parser() -> argparse.ArgumentParser:
                    "the same title, else the file name)")
     p.add_argument("--dry-run", action="store_true", help="report what would be added only")
     p.set_defaults(func=cmd_import_list)
+
+    p = sub.add_parser("enrich", help="link papers, people and venues to Wikidata",
+                       description="Match papers, people and venues to Wikidata by exact "
+                       "identifiers, write what Wikidata knows about them into the enrichment "
+                       "graph ($CAIKG_HOME/enrichment/enrichment.ttl, never data/) with its "
+                       "provenance, report conflicts and candidates, and rebuild the store.")
+    p.add_argument("--offline", action="store_true",
+                   help="answer from the response cache only (misses are reported)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="report what would be linked; write nothing, do not rebuild")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="look up only the first N papers (by IRI)")
+    p.set_defaults(func=cmd_enrich)
 
     p = sub.add_parser("serve", help="serve the knowledge graph over HTTP",
                        description="Start the web application (waitress) over the store built "

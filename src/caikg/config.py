@@ -6,9 +6,11 @@ This module is the bottom layer; it imports nothing else from caikg.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 CANONICAL_BASE_IRI = "https://w3id.org/caikg/"
 """The base IRI the files in ``data/`` are written with."""
@@ -54,6 +56,13 @@ class Settings:
     result_limit: int = 10000
     workers: int = 2
     max_body: int = 1_000_000
+    wikidata_sparql: str = "https://query.wikidata.org/sparql"
+    wikidata_scholarly_sparql: str = "https://query-scholarly.wikidata.org/sparql"
+    wikidata_api: str = "https://www.wikidata.org/w/api.php"
+    contact: str = ""
+    wikidata_cache_ttl: float = 7 * 24 * 3600.0
+    wikidata_min_interval: float = 1.0
+    wikidata_timeout: float = 65.0
 
     @property
     def store_link(self) -> Path:
@@ -72,6 +81,15 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.home / "cache"
 
+    @property
+    def enrichment_dir(self) -> Path:
+        return self.home / "enrichment"
+
+    @property
+    def enrichment_file(self) -> Path:
+        """The enrichment graph written by ``caikg enrich`` and loaded by ``caikg build``."""
+        return self.enrichment_dir / "enrichment.ttl"
+
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the given (non-None) values replaced and checked."""
         values = {k: v for k, v in overrides.items() if v is not None}
@@ -89,6 +107,13 @@ ENV_VARS: dict[str, str] = {
     "CAIKG_RESULT_LIMIT": "result_limit",
     "CAIKG_WORKERS": "workers",
     "CAIKG_MAX_BODY": "max_body",
+    "CAIKG_WIKIDATA_SPARQL": "wikidata_sparql",
+    "CAIKG_WIKIDATA_SCHOLARLY_SPARQL": "wikidata_scholarly_sparql",
+    "CAIKG_WIKIDATA_API": "wikidata_api",
+    "CAIKG_CONTACT": "contact",
+    "CAIKG_WIKIDATA_CACHE_TTL": "wikidata_cache_ttl",
+    "CAIKG_WIKIDATA_MIN_INTERVAL": "wikidata_min_interval",
+    "CAIKG_WIKIDATA_TIMEOUT": "wikidata_timeout",
 }
 """Every environment variable caikg reads, and the setting it feeds."""
 
@@ -102,7 +127,8 @@ def _convert(var: str, name: str, raw: str) -> object:
             return Path(raw).expanduser()
         if name == "port":
             return int(raw)
-        if name == "query_timeout":
+        if name in {"query_timeout", "wikidata_cache_ttl", "wikidata_min_interval",
+                    "wikidata_timeout"}:
             return float(raw)
         if name in {"result_limit", "workers", "max_body"}:
             return int(raw)
@@ -131,7 +157,37 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError(f"CAIKG_WORKERS={settings.workers}: must be between 1 and 64")
     if settings.max_body < 1024:
         raise SettingsError(f"CAIKG_MAX_BODY={settings.max_body}: must be at least 1024")
+    _check_wikidata(settings)
     return settings
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_CONTACT = re.compile(r"^(?:[^@\s()]+@[^@\s()]+\.[^@\s()]+|https?://[^\s()]+)$")
+
+
+def _check_wikidata(settings: Settings) -> None:
+    endpoints = {"CAIKG_WIKIDATA_SPARQL": settings.wikidata_sparql,
+                 "CAIKG_WIKIDATA_SCHOLARLY_SPARQL": settings.wikidata_scholarly_sparql,
+                 "CAIKG_WIKIDATA_API": settings.wikidata_api}
+    hosts = set()
+    for var, url in endpoints.items():
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise SettingsError(f"{var}={url!r}: must be an http(s) URL")
+        hosts.add(parts.hostname)
+    if settings.contact and not _CONTACT.match(settings.contact):
+        raise SettingsError(f"CAIKG_CONTACT={settings.contact!r}: must be an e-mail address "
+                            "or an http(s) URL (it goes into the User-Agent)")
+    if settings.wikidata_cache_ttl < 0:
+        raise SettingsError(f"CAIKG_WIKIDATA_CACHE_TTL={settings.wikidata_cache_ttl}: "
+                            "must not be negative")
+    if settings.wikidata_timeout <= 0:
+        raise SettingsError(f"CAIKG_WIKIDATA_TIMEOUT={settings.wikidata_timeout}: "
+                            "must be positive")
+    interval = settings.wikidata_min_interval
+    if interval < 0 or (interval < 1 and not hosts <= _LOOPBACK):
+        raise SettingsError(f"CAIKG_WIKIDATA_MIN_INTERVAL={interval}: must be at least 1 "
+                            "second (less only for endpoints on the loopback interface)")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
