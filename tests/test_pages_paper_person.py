@@ -230,6 +230,14 @@ def test_enrichment_links(app: Flask, store: EmbeddedStore, built_settings: Sett
         ox.Triple(ox.NamedNode("http://www.wikidata.org/entity/Q123"),
                   ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
                   ox.Literal("S-LoRA <i>", language="en")),
+        ox.Triple(ox.NamedNode(slora), ox.NamedNode("http://www.wikidata.org/prop/direct/P921"),
+                  ox.NamedNode("http://www.wikidata.org/entity/Q777")),
+        ox.Triple(ox.NamedNode("http://www.wikidata.org/entity/Q777"),
+                  ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                  ox.Literal("low-rank adaptation", language="en")),
+        ox.Triple(ox.NamedNode(slora), ox.NamedNode("http://www.wikidata.org/prop/direct/P577"),
+                  ox.Literal("2024-05-13T00:00:00Z", datatype=ox.NamedNode(
+                      "http://www.w3.org/2001/XMLSchema#dateTime"))),
         ox.Triple(ox.NamedNode(gonzalez), ox.NamedNode(OWL_SAMEAS),
                   ox.NamedNode("http://www.wikidata.org/entity/Q456")),
         ox.Triple(ox.NamedNode(gonzalez),
@@ -249,6 +257,12 @@ def test_enrichment_links(app: Flask, store: EmbeddedStore, built_settings: Sett
     assert "Q123: S-LoRA &lt;i&gt;" in html
     assert '<span class="badge-wikidata">Wikidata</span>' in html
     assert "Q999" not in html
+    # the other facts enrichment brought in, marked as coming from Wikidata
+    assert "<dt>main subject</dt>" in html
+    assert ('href="https://www.wikidata.org/wiki/Q777" rel="noopener">'
+            "low-rank adaptation (Q777)") in html
+    assert "<dt>publication date</dt>" in html and "<dd>2024-05-13</dd>" in html
+    assert "from Wikidata" in html
     person = section(page(client, "/person/joseph-e-gonzalez"), "ids-heading")
     assert 'href="https://www.wikidata.org/wiki/Q456"' in person
     assert 'href="https://orcid.org/0000-0003-2921-956X"' in person

@@ -114,6 +114,45 @@ def related_papers(store: EmbeddedStore, node: ox.NamedNode,
     return ranked[:limit]
 
 
+WIKIDATA_PROPERTIES = {
+    "http://www.wikidata.org/prop/direct/P356": "DOI",
+    "http://www.wikidata.org/prop/direct/P577": "publication date",
+    "http://www.wikidata.org/prop/direct/P818": "arXiv ID",
+    "http://www.wikidata.org/prop/direct/P8968": "OpenReview ID",
+    "http://www.wikidata.org/prop/direct/P921": "main subject",
+    "http://www.wikidata.org/prop/direct/P1476": "title",
+}
+"""Names of the Wikidata properties enrichment brings in for works."""
+
+
+@dataclass(frozen=True)
+class EnrichmentFact:
+    property: str
+    text: str
+    href: str | None
+
+
+def enrichment_facts(store: EmbeddedStore, node: ox.NamedNode) -> list[EnrichmentFact]:
+    """What enrichment says about the work besides its identity links (shown marked as
+    coming from Wikidata)."""
+    graph = ox.NamedNode(str(store.instances.enrichment_graph))
+    facts: list[EnrichmentFact] = []
+    for row in store.select("paper_enrichment_facts", paper=node, graph=graph):
+        prop, val = value(row["property"]) or "", value(row["value"]) or ""
+        name = WIKIDATA_PROPERTIES.get(prop, prop.rsplit("/", 1)[-1])
+        if isinstance(row["value"], ox.NamedNode) and val.startswith(WIKIDATA_ENTITY):
+            qid = val[len(WIKIDATA_ENTITY):]
+            label = value(row["label"])
+            facts.append(EnrichmentFact(name, f"{label} ({qid})" if label else qid,
+                                        WIKIDATA_PAGE + qid))
+        elif isinstance(row["value"], ox.Literal) and row["value"].datatype.value.endswith(
+                "#dateTime"):
+            facts.append(EnrichmentFact(name, val[:10], None))
+        else:
+            facts.append(EnrichmentFact(name, val, None))
+    return facts
+
+
 def external_links(store: EmbeddedStore, node: ox.NamedNode) -> list[ExternalLink]:
     """``owl:sameAs`` / ``schema:sameAs`` / ``skos:exactMatch`` links of the work in the
     enrichment graph (Wikidata items are linked to their page on wikidata.org)."""
@@ -178,6 +217,7 @@ def paper_page(store: EmbeddedStore, iri: str) -> Page | None:
         "techniques": techniques,
         "related": related_papers(store, node),
         "external_links": external_links(store, node),
+        "enrichment_facts": enrichment_facts(store, node),
         "bibtex": bibtex_for(store, iri) or "",
     }
     return Page("paper.html", context, title=f.get("title") or iri)
