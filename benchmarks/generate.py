@@ -446,7 +446,7 @@ class Generator:
             t(a, RDF_TYPE, iri(CAIKG + "Authorship"))
             t(a, RDF_TYPE, iri(PROV + "Attribution"))
             t(a, PROV + "agent", iri(person_iri))
-            t(a, CAIKG + "ordinal", lit(str(ordinal), XSD + "positiveInteger"))
+            t(a, CAIKG + "ordinal", lit(str(ordinal), XSD + "integer"))
             stated = person.alternate if person.alternate and rng.random() < 0.5 else person.name
             t(a, CAIKG + "statedName", lit(stated))
             self.authorships += 1

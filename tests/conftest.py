@@ -50,3 +50,13 @@ def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAIKG_")}
     env["CAIKG_HOME"] = str(tmp_path / "cli-home")
     yield env
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.slow`` tests (long variants) run only with ``CAIKG_LONG_TESTS=1``."""
+    if os.environ.get("CAIKG_LONG_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="long variant: set CAIKG_LONG_TESTS=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

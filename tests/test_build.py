@@ -161,3 +161,17 @@ def test_build_from_other_data(settings: Settings, tmp_path: Path) -> None:
 def test_missing_data_path_is_named(settings: Settings, tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="nope.ttl"):
         build(settings, [tmp_path / "nope.ttl"])
+
+
+def test_what_the_store_serves_still_conforms(store: EmbeddedStore, built) -> None:
+    """The curated graph read back from the store (as the endpoint and exports serve it)
+    conforms too: no datatype or term is changed by loading."""
+    from caikg.sources import to_rdflib
+    from caikg.validation import load_shapes, validate_graph
+
+    from .conftest import make_settings
+
+    served = to_rdflib(q.triple for q in store.quads(str(store.instances.curated_graph)))
+    report = validate_graph(served, load_shapes(make_settings(built.store_dir)))
+    assert report.conforms, report.to_text()
+    assert len(report.warnings) == len(built.report.warnings)

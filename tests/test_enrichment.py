@@ -68,7 +68,7 @@ paper:{slug} a schema:ScholarlyArticle , fabio:ResearchPaper ;
     caikg:venue venue:arxiv ; schema:author person:{slug}-author ;
     prov:qualifiedAttribution <{PAPER}{slug}#author-1> .
 <{PAPER}{slug}#author-1> a caikg:Authorship , prov:Attribution ;
-    prov:agent person:{slug}-author ; caikg:ordinal "1"^^xsd:positiveInteger ;
+    prov:agent person:{slug}-author ; caikg:ordinal "1"^^xsd:integer ;
     caikg:statedName "Author {n}" .
 person:{slug}-author a schema:Person , foaf:Person ; schema:name "Author {n}" .""")
         if n < 55:

@@ -28,7 +28,7 @@ from caikg.namespaces import BIBO, CAIKG, FABIO, SCHEMA
 from caikg.sources import read_sources, to_rdflib
 
 XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
-XSD_POSITIVE_INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#positiveInteger")
+XSD_INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")
 
 REPO = Path(__file__).resolve().parent.parent
 LISTS = Path(__file__).resolve().parent / "fixtures" / "lists"
@@ -262,7 +262,7 @@ def test_seed_import_content(seeded_graph: Graph) -> None:
     last = URIRef(f"{paper('metagpt')}#author-15")
     assert g.value(first, CAIKG.statedName) == Literal("Sirui Hong")
     assert g.value(last, CAIKG.statedName) == Literal("Jürgen Schmidhuber")
-    assert g.value(last, CAIKG.ordinal) == Literal("15", datatype=XSD_POSITIVE_INTEGER)
+    assert g.value(last, CAIKG.ordinal) == Literal("15", datatype=XSD_INTEGER)
     slora_11 = URIRef(f"{paper('slora')}#author-11")
     assert g.value(slora_11, CAIKG.statedName) == Literal("Joseph Gonzalez")
     # identifiers and statuses

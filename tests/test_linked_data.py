@@ -585,12 +585,12 @@ paper:evil a fabio:ResearchPaper, schema:ScholarlyArticle ;
     schema:url <https://example.org/'onmouseover='alert(1)'> .
 
 <https://w3id.org/caikg/paper/evil#author-1> a prov:Attribution, caikg:Authorship ;
-    caikg:ordinal "1"^^xsd:positiveInteger ;
+    caikg:ordinal "1"^^xsd:integer ;
     caikg:statedName "<script>alert('stated')</script>" ;
     prov:agent person:mallory .
 
 <https://w3id.org/caikg/paper/evil#author-2> a prov:Attribution, caikg:Authorship ;
-    caikg:ordinal "2"^^xsd:positiveInteger ;
+    caikg:ordinal "2"^^xsd:integer ;
     caikg:statedName "' onmouseover='alert(2)" ;
     prov:agent person:eve .
 
@@ -607,7 +607,7 @@ paper:evil-preprint a fabio:ResearchPaper, schema:ScholarlyArticle ;
     schema:url <https://arxiv.org/abs/2401.00001> .
 
 <https://w3id.org/caikg/paper/evil-preprint#author-1> a prov:Attribution, caikg:Authorship ;
-    caikg:ordinal "1"^^xsd:positiveInteger ;
+    caikg:ordinal "1"^^xsd:integer ;
     caikg:statedName "Eve" ;
     prov:agent person:eve .
 """

@@ -449,13 +449,13 @@ paper:script-alert-1-script a schema:ScholarlyArticle , fabio:ResearchPaper ;
 <https://w3id.org/caikg/paper/script-alert-1-script#author-1>
     a caikg:Authorship , prov:Attribution ;
     prov:agent person:img-src-x-onerror-alert-1 ;
-    caikg:ordinal "1"^^xsd:positiveInteger ;
+    caikg:ordinal "1"^^xsd:integer ;
     caikg:statedName "<svg onload=alert(1)>" .
 
 <https://w3id.org/caikg/paper/script-alert-1-script#author-2>
     a caikg:Authorship , prov:Attribution ;
     prov:agent person:bo-sample ;
-    caikg:ordinal "2"^^xsd:positiveInteger ;
+    caikg:ordinal "2"^^xsd:integer ;
     caikg:statedName "Bo & <b>Sample</b>" .
 '''
     data = tmp_path / "evil.ttl"

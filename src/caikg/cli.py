@@ -73,10 +73,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
         else:
-            write_atomically(args.output, data)
+            try:
+                write_atomically(args.output, data)
+            except OSError as exc:
+                _err(f"cannot write {args.output}: {exc.strerror or exc}; the previous file "
+                     f"was kept")
+                return EXIT_FAIL
             print(f"wrote {args.output} ({len(data)} bytes, quickstatements)", file=sys.stderr)
         return EXIT_OK
-    size = export(store, EXPORT_FORMATS[args.format], args.output)
+    try:
+        size = export(store, EXPORT_FORMATS[args.format], args.output)
+    except OSError as exc:  # e.g. a full disk: write_atomically kept the previous file
+        _err(f"cannot write {args.output}: {exc.strerror or exc}; "
+             f"{'the previous file was kept' if args.output else 'output incomplete'}")
+        return EXIT_FAIL
     if args.output is not None:
         print(f"wrote {args.output} ({size} bytes, {args.format})", file=sys.stderr)
     return EXIT_OK
@@ -187,6 +197,33 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupError, backup
+
+    try:
+        info = backup(settings, args.output)
+    except BackupError as exc:
+        _err(str(exc))
+        return EXIT_FAIL
+    print(f"wrote {info.path} (data version {info.version}, {info.quads} quads"
+          f"{', enrichment file' if info.enrichment else ''}; {info.size} bytes)")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupError, restore
+
+    try:
+        store_dir = restore(args.file, settings, progress=_progress)
+    except BackupError as exc:
+        if exc.report is not None:
+            print(exc.report.to_text(), file=sys.stderr)
+        _err(str(exc))
+        return EXIT_FAIL
+    print(f"restored {args.file} into {store_dir}")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
 
@@ -275,6 +312,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, metavar="N",
                    help="look up only the first N papers (by IRI)")
     p.set_defaults(func=cmd_enrich)
+
+    p = sub.add_parser("backup", help="write a consistent backup of the current store",
+                       description="Write the current store (every named graph as N-Quads), "
+                       "its build-info.json and the enrichment file, with checksums, to a "
+                       ".tar.gz file, atomically.")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="backup file (default $CAIKG_HOME/backups/caikg-<version>-<time>"
+                   ".tar.gz)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="check a backup and install it as the current store",
+                       description="Check a backup made by 'caikg backup' (checksums, data "
+                       "version, SHACL on the curated graph) and install it as a new store "
+                       "that replaces the current one atomically; a refused or failed restore "
+                       "leaves the current store.")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("serve", help="serve the knowledge graph over HTTP",
                        description="Start the web application (waitress) over the store built "

@@ -55,6 +55,7 @@ class Settings:
     query_timeout: float = 30.0
     result_limit: int = 10000
     workers: int = 2
+    queue_timeout: float = 10.0
     max_body: int = 1_000_000
     wikidata_sparql: str = "https://query.wikidata.org/sparql"
     wikidata_scholarly_sparql: str = "https://query-scholarly.wikidata.org/sparql"
@@ -106,6 +107,7 @@ ENV_VARS: dict[str, str] = {
     "CAIKG_QUERY_TIMEOUT": "query_timeout",
     "CAIKG_RESULT_LIMIT": "result_limit",
     "CAIKG_WORKERS": "workers",
+    "CAIKG_QUEUE_TIMEOUT": "queue_timeout",
     "CAIKG_MAX_BODY": "max_body",
     "CAIKG_WIKIDATA_SPARQL": "wikidata_sparql",
     "CAIKG_WIKIDATA_SCHOLARLY_SPARQL": "wikidata_scholarly_sparql",
@@ -127,8 +129,8 @@ def _convert(var: str, name: str, raw: str) -> object:
             return Path(raw).expanduser()
         if name == "port":
             return int(raw)
-        if name in {"query_timeout", "wikidata_cache_ttl", "wikidata_min_interval",
-                    "wikidata_timeout"}:
+        if name in {"query_timeout", "queue_timeout", "wikidata_cache_ttl",
+                    "wikidata_min_interval", "wikidata_timeout"}:
             return float(raw)
         if name in {"result_limit", "workers", "max_body"}:
             return int(raw)
@@ -155,6 +157,9 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError(f"CAIKG_RESULT_LIMIT={settings.result_limit}: must be positive")
     if not 1 <= settings.workers <= 64:
         raise SettingsError(f"CAIKG_WORKERS={settings.workers}: must be between 1 and 64")
+    if not 0 <= settings.queue_timeout <= 3600:
+        raise SettingsError(f"CAIKG_QUEUE_TIMEOUT={settings.queue_timeout}: must be between 0 "
+                            "and 3600 seconds")
     if settings.max_body < 1024:
         raise SettingsError(f"CAIKG_MAX_BODY={settings.max_body}: must be at least 1024")
     _check_wikidata(settings)

@@ -393,6 +393,7 @@ def _worker_main(conn: Connection, settings: Settings, parent_pid: int) -> None:
         conn.send(("failed", type(exc).__name__, str(exc)))
         return
     conn.send(("ready", os.getpid(), state.version))
+    threading.stack_size(_JOB_STACK)
     while True:
         try:
             job = conn.recv()
@@ -400,13 +401,33 @@ def _worker_main(conn: Connection, settings: Settings, parent_pid: int) -> None:
             return
         if job is None:
             return
+        conn.send(_answer(state, job))
+
+
+_JOB_STACK = 256 * 1024 * 1024
+"""Stack of the thread that runs a query: Oxigraph's parser and evaluator recurse over the
+query's structure, and crash a process's 8 MiB main-thread stack with queries of some ten
+thousand tokens (long ``+`` or ``UNION`` chains); :func:`caikg.guard.check_query` bounds the
+tokens and the nesting so that this stack is enough. Only the pages touched count."""
+
+
+def _answer(state: _WorkerStore, job: dict[str, Any]) -> tuple[Any, ...]:
+    """Run ``job`` in a thread with a large stack (one thread per job, so that the stack a
+    deep query touched is given back)."""
+    box: list[tuple[Any, ...]] = []
+
+    def run() -> None:
         try:
-            reply: tuple[Any, ...] = ("ok", state.run(job))
+            box.append(("ok", state.run(job)))
         except SyntaxError as exc:
-            reply = ("syntax", _position(str(exc)))
+            box.append(("syntax", _position(str(exc))))
         except Exception as exc:
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        conn.send(reply)
+            box.append(("error", f"{type(exc).__name__}: {exc}"))
+
+    thread = threading.Thread(target=run, name="caikg-query", daemon=True)
+    thread.start()
+    thread.join()
+    return box[0] if box else ("error", "the query thread ended without an answer")
 
 
 _AT = re.compile(r"^error at (\d+):(\d+): ")

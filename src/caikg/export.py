@@ -55,8 +55,33 @@ def prefixes_for(store: EmbeddedStore) -> dict[str, str]:
 
 def export_bytes(store: EmbeddedStore, fmt: ExportFormat) -> bytes:
     buffer = io.BytesIO()
-    store.dump(buffer, fmt.rdf_format, export_graphs(store, fmt), prefixes_for(store))
+    if fmt.rdf_format == ox.RdfFormat.RDF_XML:
+        _dump_xml_safe(store, buffer, export_graphs(store, fmt), prefixes_for(store))
+    else:
+        store.dump(buffer, fmt.rdf_format, export_graphs(store, fmt), prefixes_for(store))
     return buffer.getvalue()
+
+
+def _dump_xml_safe(store: EmbeddedStore, output: io.BytesIO, graphs: list[str],
+                   prefixes: dict[str, str]) -> None:
+    """RDF/XML with the characters XML 1.0 cannot carry (U+0001–U+001F other than tab, LF and
+    CR, even escaped) replaced by U+FFFD in literals, as the SPARQL endpoint does
+    (:func:`caikg.executor.xml_safe`): Oxigraph's writer emits them raw, which makes the
+    document ill-formed. The other formats keep them exactly."""
+    from .executor import xml_safe
+
+    def safe(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.BlankNode \
+            | ox.Literal:
+        if isinstance(term, ox.Literal) and xml_safe(term.value) != term.value:
+            if term.language:
+                return ox.Literal(xml_safe(term.value), language=term.language)
+            return ox.Literal(xml_safe(term.value), datatype=term.datatype)
+        return term
+
+    memory = ox.Store()
+    memory.bulk_extend(ox.Quad(q.subject, q.predicate, safe(q.object),  # type: ignore[arg-type]
+                               q.graph_name) for g in graphs for q in store.quads(g))
+    EmbeddedStore(memory, store.info).dump(output, ox.RdfFormat.RDF_XML, graphs, prefixes)
 
 
 def export(store: EmbeddedStore, fmt: ExportFormat, output: Path | None) -> int:

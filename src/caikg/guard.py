@@ -11,26 +11,39 @@ skipped, so the words may still appear inside them.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
+_NAME_CHAR = r"[\w.\-\u00b7\u00c0-\uffff]"
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
-  | (?P<long_string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
-  | (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<long_string>'''(?:[^'\\]|\\.|'(?!''))*+'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*+\"\"\")
+  | (?P<open_long_string>'''|\"\"\")
+  | (?P<string>'(?:[^'\\\n\r]|\\.)*+'|"(?:[^"\\\n\r]|\\.)*+")
+  | (?P<open_string>['"])
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*+>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<pname>[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*?:[^\s{}()\[\],;<>"'=!|&^/*+?]*
+  | (?P<pname>[A-Za-z\u00c0-\uffff]NAME*+:[^\s{}()\[\],;<>"'=!|&^/*+?]*
               |:[^\s{}()\[\],;<>"'=!|&^/*+?]*)
+  | (?P<run>[A-Za-z\u00c0-\uffff]NAME*+)
   | (?P<word>[A-Za-z_][A-Za-z_0-9]*)
   | (?P<other>.)
-    """,
+    """.replace("NAME", _NAME_CHAR),
     re.VERBOSE | re.DOTALL,
 )
+"""SPARQL's tokens, in one pass that is linear in the length of the query (possessive
+quantifiers; no alternative is retried from every character of a long run): a run of name
+characters that does not end in ``:`` (no prefixed name) is matched whole and split by
+:data:`_RUN_TOKEN` into the words and characters that it holds. A quote that opens no string
+(before the end of its line, or of the query for a long string) is refused: the parser would
+reject the query anyway, and rescanning from every later quote would take quadratic time."""
+
+_RUN_TOKEN = re.compile(r"(?P<ws>\s+)|(?P<word>[A-Za-z_][A-Za-z_0-9]*)|(?P<other>.)",
+                        re.DOTALL)
 
 UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "COPY",
                           "MOVE", "ADD", "WITH", "USING"})
@@ -58,14 +71,25 @@ def decode_escapes(text: str) -> str:
     return _ESCAPE.sub(repl, text)
 
 
-def tokens(text: str) -> list[Token]:
-    out: list[Token] = []
+def iter_tokens(text: str) -> Iterator[Token]:
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "other"
         if kind in {"ws", "comment"}:
             continue
-        out.append(Token(kind, m.group(0)))
-    return out
+        if kind == "run":
+            for r in _RUN_TOKEN.finditer(m.group(0)):
+                if r.lastgroup != "ws":
+                    yield Token(r.lastgroup or "other", r.group(0))
+        elif kind in {"open_string", "open_long_string"}:
+            line = text.count("\n", 0, m.start()) + 1
+            raise QueryRefused(f"unterminated string: the quote {m.group(0)} on line {line} "
+                               "is never closed")
+        else:
+            yield Token(kind, m.group(0))
+
+
+def tokens(text: str) -> list[Token]:
+    return list(iter_tokens(text))
 
 
 def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
@@ -78,9 +102,34 @@ def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
     return None
 
 
+MAX_TOKENS = 100_000
+MAX_NESTING = 500
+"""Bounds on a query's size and nesting: Oxigraph recurses over both, and a query beyond
+them could crash a worker (see ``caikg.executor._JOB_STACK``) instead of being answered."""
+
+
+def check_size(toks: list[Token]) -> None:
+    """Raise :class:`QueryRefused` for more than ``MAX_TOKENS`` tokens or brackets nested
+    deeper than ``MAX_NESTING``."""
+    if len(toks) > MAX_TOKENS:
+        raise QueryRefused(f"the query is too long: {len(toks)} tokens (at most {MAX_TOKENS})")
+    depth = 0
+    for tok in toks:
+        if tok.kind == "other":
+            if tok.text in "{([":
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise QueryRefused(f"the query is nested too deeply: more than "
+                                       f"{MAX_NESTING} levels of brackets")
+            elif tok.text in "})]":
+                depth -= 1
+
+
 def check_query(text: str, allowed_graphs: Collection[str]) -> None:
-    """Raise :class:`QueryRefused` if ``text`` would update, fetch, or read foreign graphs."""
+    """Raise :class:`QueryRefused` if ``text`` would update, fetch, or read foreign graphs,
+    or is too large or too deeply nested to be parsed safely."""
     toks = tokens(decode_escapes(text))
+    check_size(toks)
     prefixes: dict[str, str] = {}
     for i, tok in enumerate(toks):
         word = tok.text.upper() if tok.kind == "word" else ""
@@ -111,10 +160,9 @@ def query_form(text: str) -> str | None:
     """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first such keyword after the
     prologue, or None when there is none (the parser will then report the syntax error)."""
     try:
-        toks = tokens(decode_escapes(text))
+        for tok in iter_tokens(decode_escapes(text)):
+            if tok.kind == "word" and tok.text.upper() in QUERY_FORMS:
+                return tok.text.upper()
     except QueryRefused:
         return None
-    for tok in toks:
-        if tok.kind == "word" and tok.text.upper() in QUERY_FORMS:
-            return tok.text.upper()
     return None

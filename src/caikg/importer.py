@@ -308,7 +308,9 @@ def parse_list(path: Path | str) -> ParsedList:
     except OSError as exc:
         raise ListImportError(f"{path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise ListImportError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise ListImportError(f"{path}:{line}: not UTF-8 text ({exc.reason} at byte "
+                              f"{exc.start})") from None
     out = ParsedList(path=path, title=None)
     top = sub = 0
     current: int | None = None
@@ -1060,7 +1062,7 @@ def import_list(path: Path | str, settings: Settings, *, target: Path | str | No
         m.add(attribution, RDF.type, CAIKG.Authorship)
         m.add(attribution, RDF.type, PROV.Attribution)
         m.add(attribution, PROV.agent, agent)
-        m.add(attribution, CAIKG.ordinal, Literal(str(n), datatype=XSD.positiveInteger))
+        m.add(attribution, CAIKG.ordinal, Literal(str(n), datatype=XSD.integer))
         m.add(attribution, CAIKG.statedName, Literal(res.printed))
         m.add(work, PROV.qualifiedAttribution, attribution)
         m.add(work, SCHEMA.author, agent)
@@ -1072,6 +1074,9 @@ def import_list(path: Path | str, settings: Settings, *, target: Path | str | No
     for t in m.new:
         if t not in existing:
             added.add(t)
+    if not parsed.entries and report.skipped:  # every entry is broken: not even the sections
+        report.notes.append(f"{parsed.path}: no entry could be read; nothing written")
+        added = Graph()
     report.triples_added = len(added)
     if not report.triples_added:
         return report

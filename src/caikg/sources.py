@@ -7,6 +7,8 @@ anything from the network); :func:`to_rdflib` converts for the libraries that ne
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,9 +26,12 @@ FORMATS: dict[str, ox.RdfFormat] = {
     ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
     ".n3": ox.RdfFormat.N3,
+    ".jsonld": ox.RdfFormat.JSON_LD,
 }
-"""File extensions caikg reads as RDF. JSON-LD is deliberately absent: a remote
-``@context`` would make reading a file fetch from the network."""
+"""File extensions caikg reads as RDF. Reading never touches the network: Oxigraph's JSON-LD
+parser has no document loader here, so a remote ``@context`` is an error (see
+:func:`_remote_context_error`), and RDF/XML with entity declarations or an external DTD is
+refused before it is parsed (see :func:`check_xml_prolog`)."""
 
 
 class SourceError(Exception):
@@ -84,6 +89,77 @@ def rdf_files(paths: Iterable[Path]) -> list[Path]:
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _POSITION = re.compile(r"line (\d+) column (\d+)")
+_DTD_DANGER = re.compile(rb"<!ENTITY\b|<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\b")
+
+
+def line_of(data: bytes, offset: int) -> int:
+    """1-based line of byte ``offset`` in ``data``."""
+    return data.count(b"\n", 0, max(0, offset)) + 1
+
+
+def check_xml_prolog(path: Path, data: bytes) -> None:
+    """Refuse RDF/XML whose DTD declares entities or names an external DTD.
+
+    Entity declarations allow exponential expansion ("billion laughs": Oxigraph's RDF/XML
+    parser expands internal entities without a limit) and external ones name files or URLs
+    (XXE); neither is needed for RDF. The error names the line of the ``<!DOCTYPE`` or
+    ``<!ENTITY`` (Oxigraph's message for a DTD has no position)."""
+    doctype = data.find(b"<!DOCTYPE")
+    if doctype < 0:
+        return
+    m = _DTD_DANGER.search(data, doctype)
+    if m is None:
+        return
+    what = ("an entity declaration (<!ENTITY>)" if m.group().startswith(b"<!ENTITY")
+            else "an external DTD (<!DOCTYPE … SYSTEM/PUBLIC>)")
+    raise SourceError(path, f"RDF/XML with {what} is refused: entities can expand without "
+                      f"bound (billion laughs) or read other files and URLs (XXE); "
+                      f"remove the DTD (write full IRIs) or convert the file to Turtle",
+                      line_of(data, m.start()))
+
+
+def _remote_contexts(value: object) -> Iterator[str]:
+    """IRIs of the remote contexts (and ``@import``s) in a JSON-LD ``@context`` value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _remote_contexts(item)
+    elif isinstance(value, dict):
+        if isinstance(value.get("@import"), str):
+            yield value["@import"]
+        for item in value.values():
+            if isinstance(item, dict) and "@context" in item:  # scoped contexts
+                yield from _remote_contexts(item["@context"])
+
+
+def _find_contexts(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                yield from _remote_contexts(value)
+            else:
+                yield from _find_contexts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _find_contexts(item)
+
+
+def _remote_context_error(path: Path, data: bytes) -> SourceError:
+    """The error for a JSON-LD file with a remote ``@context``, at the line that names it."""
+    line = None
+    iri = None
+    with contextlib.suppress(ValueError, RecursionError):
+        iri = next(_find_contexts(json.loads(data)), None)
+    if iri is not None:
+        needle = json.dumps(iri).encode()
+        at = data.find(needle)
+        if at < 0:
+            at = data.find(b'"@context"')
+        line = line_of(data, at) if at >= 0 else None
+    shown = f" {iri!r}" if iri else ""
+    return SourceError(path, f"remote JSON-LD context{shown} is not fetched (reading a file "
+                       f"never uses the network): put the context inline", line)
 
 
 def parse_file(path: Path) -> Iterator[ox.Triple]:
@@ -95,6 +171,8 @@ def parse_file(path: Path) -> Iterator[ox.Triple]:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(path, exc.strerror or str(exc)) from None
+    if fmt == ox.RdfFormat.RDF_XML:
+        check_xml_prolog(path, data)
     try:
         # No base IRI: a relative IRI in a source file is an error, not a local file: IRI.
         for quad in ox.parse(data, format=fmt):
@@ -103,6 +181,8 @@ def parse_file(path: Path) -> Iterator[ox.Triple]:
             yield quad.triple
     except SyntaxError as exc:
         msg = str(exc)
+        if fmt == ox.RdfFormat.JSON_LD and "LoadDocumentCallback" in msg:
+            raise _remote_context_error(path, data) from None
         m = _POSITION.search(msg)
         line = int(m.group(1)) if m else getattr(exc, "lineno", None)
         column = int(m.group(2)) if m else None

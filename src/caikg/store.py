@@ -213,6 +213,10 @@ def write_store(settings: Settings, graphs: Mapping[str, Iterable[ox.Triple]],
     settings.stores_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     target = settings.stores_dir / f"{stamp}-{info.version}-{os.getpid()}"
+    current, n = current_store_dir(settings), 1
+    while current is not None and target.resolve() == current:  # same second, version, pid
+        target = settings.stores_dir / f"{stamp}-{info.version}-{os.getpid()}-{n}"
+        n += 1
     if target.exists():
         shutil.rmtree(target)
     try:

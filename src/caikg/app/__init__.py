@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..config import Settings
 from ..executor import QueryExecutor
@@ -17,6 +18,17 @@ it; tests/test_app.py checks it against the vendored bundle)."""
 CSP = ("default-src 'self'; img-src 'self' data:; "
        f"style-src 'self' '{YASGUI_STYLE_HASH}'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
+
+MAX_REQUEST_TARGET = 8192
+"""Longest request target (path and query string, as sent) in bytes; longer: 414. Long SPARQL
+queries go in a POST body (up to ``CAIKG_MAX_BODY``). ``caikg serve`` sets waitress's
+``max_request_header_size`` above this, so that the app, not waitress, answers."""
+
+
+class URITooLong(HTTPException):
+    code = 414
+    description = (f"The request target is longer than {MAX_REQUEST_TARGET} bytes. Send long "
+                   "SPARQL queries with POST.")
 
 
 def create_app(settings: Settings, store: EmbeddedStore | None = None,
@@ -37,7 +49,8 @@ def create_app(settings: Settings, store: EmbeddedStore | None = None,
     app.extensions["caikg_store"] = store if store is not None else EmbeddedStore.open(
         settings, in_memory=True)
     if executor is None:
-        executor = QueryExecutor(settings, workers=settings.workers)
+        executor = QueryExecutor(settings, workers=settings.workers,
+                                 queue_timeout=settings.queue_timeout)
         atexit.register(executor.close)
     app.extensions["caikg_executor"] = executor
 
@@ -50,6 +63,19 @@ def create_app(settings: Settings, store: EmbeddedStore | None = None,
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+
+    @app.before_request
+    def request_limits() -> None:
+        # Before routing errors (404, 405), so that every route answers 413 and 414 alike.
+        target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+        if target is None:
+            target = request.full_path
+        if len(target) > MAX_REQUEST_TARGET:
+            raise URITooLong()
+        length = request.content_length
+        if length is not None and length > settings.max_body:
+            raise RequestEntityTooLarge(f"The request body is larger than {settings.max_body} "
+                                        "bytes (CAIKG_MAX_BODY).")
 
     @app.errorhandler(404)
     def not_found(_error: Exception) -> Response:

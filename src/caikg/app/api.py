@@ -11,6 +11,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, request
 
 from .. import __version__, queries
+from ..guard import query_form
 from ..negotiation import negotiate
 from .common import QUERY_ERRORS, cors, error_response, examples, executor, plain_error
 
@@ -138,18 +139,24 @@ def openapi_document(server: str) -> dict[str, Any]:
                 p.kind, {"type": "string"}),
             **({"example": q.defaults[p.name]} if p.name in q.defaults else {}),
         } for p in q.params]
+        graph = query_form(q.text) in {"CONSTRUCT", "DESCRIBE"}
         params.append({"name": "format", "in": "query", "required": False,
-                       "description": "json (default) or csv; overrides Accept",
+                       "description": "json (default) or csv; overrides Accept" + (
+                           " (this query builds a graph: its answer is always JSON-LD)"
+                           if graph else ""),
                        "schema": {"type": "string", "enum": list(API_FORMATS)}})
+        ok = ({"description": "the graph the query builds, as JSON-LD", "content": {
+            "application/ld+json": {"schema": {"type": "array", "items": {"type": "object"}}}}}
+            if graph else {"description": "the query's results", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Rows"}},
+                "text/csv": {"schema": {"type": "string"}}}})
         paths[f"/api/{name}"] = {"get": {
             "operationId": name.replace("-", "_"),
             "summary": q.title,
             "description": q.description,
             "parameters": params,
             "responses": {
-                "200": {"description": "the query's results", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Rows"}},
-                    "text/csv": {"schema": {"type": "string"}}}},
+                "200": ok,
                 "400": {"description": "a missing, duplicate or malformed parameter",
                         "content": {"text/plain": {"schema": {"type": "string"}}}},
                 "406": {"description": "no acceptable format",

@@ -14,7 +14,6 @@ from ..bibtex import bibtex_for
 from ..store import EmbeddedStore, Row
 from . import Page, value, view
 
-RELATED_LIMIT = 10
 AUTHOR_WEIGHT = 2
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 WIKIDATA_PAGE = "https://www.wikidata.org/wiki/"
@@ -92,26 +91,24 @@ def identifiers(f: dict[str, str | None]) -> list[Identifier]:
     return out
 
 
-def related_papers(store: EmbeddedStore, node: ox.NamedNode,
-                   limit: int = RELATED_LIMIT) -> list[Related]:
-    """Other works sharing authors or techniques with ``node``, best first:
-    score = 2 × shared authors + shared techniques; ties by newer year, then title."""
-    found: dict[str, Related] = {}
-    for row in store.select("paper_related", paper=node):
-        related = value(row["related"])
-        if related is None or related == node.value:
-            continue
-        entry = found.setdefault(related, Related(related, value(row["title"]) or related,
-                                                  value(row["year"])))
-        shared = value(row["shared"]) or ""
-        label = value(row["sharedLabel"]) or shared
-        if value(row["via"]) == "author":
-            entry.authors[shared] = label
-        else:
-            entry.techniques[shared] = label
-    ranked = sorted(found.values(),
-                    key=lambda r: (-r.score, -int(r.year or 0), r.title.casefold(), r.iri))
-    return ranked[:limit]
+def related_papers(store: EmbeddedStore, node: ox.NamedNode) -> list[Related]:
+    """The works sharing most with ``node`` (``paper_related_ranked.rq``: score = 2 × shared
+    authors + shared techniques; ties by newer year, then title), each with the shared
+    authors and techniques that explain it (``paper_related.rq``)."""
+    ranked: list[Related] = []
+    for top in store.select("paper_related_ranked", paper=node):
+        related = top["related"]
+        assert isinstance(related, ox.NamedNode)
+        entry = Related(related.value, value(top["title"]) or related.value, value(top["year"]))
+        for row in store.select("paper_related", paper=node, related=related):
+            shared = value(row["shared"]) or ""
+            label = value(row["sharedLabel"]) or shared
+            if value(row["via"]) == "author":
+                entry.authors[shared] = label
+            else:
+                entry.techniques[shared] = label
+        ranked.append(entry)
+    return ranked
 
 
 WIKIDATA_PROPERTIES = {
