@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from caikg.build import BuildResult, build
 from caikg.config import Settings, load_settings
@@ -42,6 +44,21 @@ def built_settings(built: BuildResult) -> Settings:
 @pytest.fixture(scope="session")
 def store(built_settings: Settings) -> EmbeddedStore:
     return EmbeddedStore.open(built_settings, in_memory=True)
+
+
+@pytest.fixture(scope="module")
+def app(built_settings: Settings, store: EmbeddedStore) -> Iterator[Flask]:
+    """The web application over the shipped data (one per test module)."""
+    from caikg.app import create_app
+
+    application = create_app(built_settings, store=store)
+    yield application
+    application.extensions["caikg_executor"].close()
+
+
+@pytest.fixture(scope="module")
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,7 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from caikg.app import create_app
 from caikg.charts import bar_chart_svg
 from caikg.config import Settings
 from caikg.namespaces import CAIKG
@@ -35,18 +33,6 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 
 
 # -- helpers -------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def app(built_settings: Settings, store: EmbeddedStore) -> Iterator[Flask]:
-    application = create_app(built_settings, store=store)
-    yield application
-    application.extensions["caikg_executor"].close()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def column(store: EmbeddedStore, query: str, var: str = "x") -> list[str]:
     return [row[var].value for row in store.query(PREFIXES + query)]
 

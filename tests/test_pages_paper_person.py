@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,18 +33,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 # -- fixtures and helpers -----------------------------------------------------------------
-@pytest.fixture(scope="module")
-def app(built_settings: Settings, store: EmbeddedStore) -> Iterator[Flask]:
-    application = create_app(built_settings, store=store)
-    yield application
-    application.extensions["caikg_executor"].close()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def objects(store: EmbeddedStore, subject: str, predicate: str) -> list[ox.Term]:
     return [q.object for q in store._store.quads_for_pattern(
         ox.NamedNode(subject), ox.NamedNode(predicate), None, None)]
