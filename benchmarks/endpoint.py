@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
-import platform
 import shutil
 import signal
 import socket
@@ -47,7 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks import generate, mix  # noqa: E402
+from benchmarks import generate, machine, mix  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RESULTS = REPO / "benchmarks" / "results"
@@ -372,24 +370,8 @@ def ratio(a: float, b: float) -> float:
 
 
 def machine_info() -> dict[str, str]:
-    import pyoxigraph
-
-    cpu = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     oxi = subprocess.run([str(BIN / "oxigraph"), "--version"], capture_output=True, text=True)
-    return {
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "nproc": str(os.cpu_count()),
-        "cpu": cpu or platform.processor(),
-        "python": platform.python_version(),
-        "pyoxigraph": pyoxigraph.__version__,
-        "oxigraph CLI": oxi.stdout.strip(),
-        "platform": platform.platform(),
-    }
+    return {**machine.machine_info(), "oxigraph CLI": oxi.stdout.strip()}
 
 
 def write_markdown(path: Path, info: dict[str, Any], rows: list[QueryResultRow],

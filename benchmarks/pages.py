@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
-import platform
 import sys
 import time
 from collections.abc import Sequence
@@ -49,6 +47,7 @@ from benchmarks.endpoint import (  # noqa: E402
     serving,
     size_label,
 )
+from benchmarks.machine import machine_info  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CAIKG = str(BIN / "caikg")
@@ -239,25 +238,6 @@ def bench_home(home: Path, workdir: Path, label: str, n: int, warmup: int,
 
 
 # -- report ------------------------------------------------------------------------------------
-
-
-def machine_info() -> dict[str, str]:
-    import pyoxigraph
-
-    cpu = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "nproc": str(os.cpu_count()),
-        "cpu": cpu or platform.processor(),
-        "python": platform.python_version(),
-        "pyoxigraph": pyoxigraph.__version__,
-        "platform": platform.platform(),
-    }
 
 
 def describe_errors(r: Result) -> str:
