@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import RDF, RDFS, BNode, Graph, Namespace, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
@@ -214,18 +213,6 @@ def parse_rdf(resp: TestResponse, fmt: RdfFormat, base: str) -> Graph:
 
 
 # -- fixtures -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def app(built_settings: Settings, store: EmbeddedStore) -> Iterator[Flask]:
-    app = create_app(built_settings, store=store)
-    yield app
-    app.extensions["caikg_executor"].close()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")
