@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
 
 from caikg import queries
-from caikg.app import create_app
-from caikg.config import Settings
-from caikg.store import EmbeddedStore
 
 EXAMPLES = queries.examples()
-
-
-@pytest.fixture(scope="module")
-def client(built_settings: Settings, store: EmbeddedStore) -> Iterator[FlaskClient]:
-    app = create_app(built_settings, store=store)
-    yield app.test_client()
-    app.extensions["caikg_executor"].close()
 
 
 def test_openapi_document(client: FlaskClient) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -13,13 +10,6 @@ from caikg.app import create_app
 from caikg.config import Settings
 from caikg.export import EXPORT_FORMATS, export_bytes
 from caikg.store import EmbeddedStore
-
-
-@pytest.fixture(scope="module")
-def client(built_settings: Settings, store: EmbeddedStore) -> Iterator[FlaskClient]:
-    app = create_app(built_settings, store=store)
-    yield app.test_client()
-    app.extensions["caikg_executor"].close()
 
 
 def test_home(client: FlaskClient, store: EmbeddedStore) -> None:
