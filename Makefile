@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := raptor2-utils chromium
+APT_PACKAGES := raptor2-utils chromium virtuoso-opensource-7-bin
 VENDOR := web/static/vendor/yasgui/yasgui.min.js
 
 .PHONY: run setup build serve test system-deps lint typecheck clean

@@ -43,3 +43,67 @@ def test_generator_is_deterministic_and_the_mix_runs_on_its_output(tmp_path: Pat
         assert "urn:caikg-bench:" not in text
         rows = list(store.query(text))
         assert rows, f"{q.name} returned nothing"
+
+
+def test_suite_parses_sizes() -> None:
+    from benchmarks import suite
+
+    assert suite.parse_size("10000") == 10_000
+    assert suite.parse_size("1e6") == 1_000_000
+    assert suite.parse_size("1M") == 1_000_000
+    assert suite.parse_size("100k") == 100_000
+    assert suite.parse_size("1_000") == 1_000
+
+
+def test_suite_smoke_run_writes_a_consistent_report(tmp_path: Path) -> None:
+    """The whole suite at a tiny size, a handful of requests, rdflib included (127.0.0.1)."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from benchmarks import suite
+
+    out = tmp_path / "results"
+    code = suite.main(["--triples", "3000", "--quick", "--cache", str(tmp_path / "cache"),
+                       "--out", str(out), "--inject", "5", "--concurrency", "1", "2"])
+    assert code == 0
+    md = (out / "suite-3k-quick.md").read_text(encoding="utf-8")
+    raw = json.loads((out / "suite-3k-quick.json").read_text(encoding="utf-8"))
+    svg = ET.parse(out / "suite-3k-quick.svg").getroot()
+    assert svg.tag.endswith("svg") and len(svg) > 20
+
+    # every query ran on the three engines with the same number of results
+    names = {q.name for q in mix.load_mix()}
+    assert {q["name"] for q in raw["queries"]} == names
+    for q in raw["queries"]:
+        assert set(q["counts"]) >= {"caikg", "oxigraph-mem", "rdflib"}, q["name"]
+        assert len(set(q["counts"].values())) == 1 and q["counts_equal"], q
+        for c in ("c1", "c2"):
+            ck, ox = q[c]["caikg"], q[c]["oxigraph"]
+            assert ck["requests"] > 0 and ox["requests"] > 0 and not ck["errors"]
+            assert abs(q[c]["ratio"] - ck["throughput"] / ox["throughput"]) < 1e-9
+        assert q["rdflib"]["runs"] >= 1 and q["rdflib_speedup"] > 0
+        assert f"`{q['name']}`" in md and " (same)" in md
+
+    # build, export, SHACL and memory numbers are there and hang together
+    assert raw["build"]["seconds"] > 0
+    assert {"parse", "SHACL", "load"} <= set(raw["build"]["steps"])
+    assert sum(raw["build"]["steps"].values()) <= raw["build"]["seconds"]
+    assert raw["export"]["ttl_seconds"] > 0 and raw["export"]["ttl_mib"] > 0
+    assert raw["servers"]["oxigraph_quads"] == raw["dataset"]["exported_quads"]
+    assert raw["rdflib"]["quads"] == raw["dataset"]["exported_quads"]
+    shacl = raw["shacl"]
+    assert shacl["clean"]["same_verdict"] and shacl["injected"]["same_violations"]
+    for run in shacl["clean"]["runs"]:
+        assert run["conforms"] and run["violations"] == 0
+    for run in shacl["injected"]["runs"]:
+        # each of the 5 papers has no title and a year that is not an xsd:gYear
+        assert not run["conforms"] and run["violations"] >= 2 * 5
+    mem = raw["servers"]["memory"]["caikg"]
+    assert 0 < mem["peak_pss_mib"] <= mem["peak_rss_mib"] and mem["samples"] >= 1
+    assert mem["max_processes"] >= 2  # the server and its query workers
+
+    targets = {t["target"]: t for t in raw["targets"]}
+    assert len(targets) >= 6 and all(t["target"] in md for t in raw["targets"])
+    assert targets["same results on every engine"]["met"] is True
+    assert targets["build (parse + validate + load)"]["met"] == (
+        raw["build"]["seconds"] <= suite.TARGET_BUILD_S)

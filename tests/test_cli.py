@@ -45,7 +45,7 @@ def test_console_script_is_installed() -> None:
 def test_build_validate_query_stats_export(cli_env: dict[str, str], tmp_path: Path) -> None:
     built = caikg("build", env=cli_env)
     assert "built store" in built.stdout
-    assert "[4/4]" in built.stderr  # progress is shown
+    assert "[5/5]" in built.stderr  # progress is shown
 
     validated = caikg("validate", env=cli_env)
     assert "Data conforms" in validated.stdout

@@ -22,6 +22,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from caikg import executor as executor_module
 from caikg.build import BuildResult, build
 from caikg.config import Settings
 from caikg.executor import (
@@ -66,7 +67,10 @@ def no_workers_left_behind() -> Iterator[None]:
 
 
 def workers_alive() -> list[BaseProcess]:
-    return [p for p in multiprocessing.active_children() if p.name == "caikg-query-worker"]
+    """Zygotes (the workers are their children) that no executor uses any more."""
+    wanted = {z.pid for z in executor_module._ZYGOTES.values()}
+    return [p for p in multiprocessing.active_children()
+            if p.name == "caikg-query-zygote" and p.pid not in wanted]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .store import EmbeddedStore, Row
+from .store import KnowledgeStore, Row
 
 CAIKG = "https://w3id.org/caikg/ontology#"
 PUBLISHED, PREPRINT = CAIKG + "Published", CAIKG + "Preprint"
@@ -204,7 +204,7 @@ def _first(rows: list[Row], column: str) -> str | None:
     return None
 
 
-def work_for(store: EmbeddedStore, iri: str) -> Work | None:
+def work_for(store: KnowledgeStore, iri: str) -> Work | None:
     """The :class:`Work` of ``iri``, or None if it is not a work of the graph."""
     try:
         node = ox.NamedNode(iri)
@@ -233,7 +233,7 @@ def work_for(store: EmbeddedStore, iri: str) -> Work | None:
         url=_first(rows, "url"), authors=authors)
 
 
-def bibtex_for(store: EmbeddedStore, iri: str) -> str | None:
+def bibtex_for(store: KnowledgeStore, iri: str) -> str | None:
     """A BibTeX entry for the work ``iri``; None if ``iri`` is not a work."""
     work = work_for(store, iri)
     return work.bibtex() if work is not None else None

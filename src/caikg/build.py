@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import enrichment, void
+from . import enrichment, remote, void
 from .config import CANONICAL_BASE_IRI, Settings
+from .export import write_build_exports
 from .namespaces import Instances
 from .sources import SourceError, SourceSet, read_sources
-from .store import BuildInfo, EmbeddedStore, Term, build_lock, data_version, write_store
+from .store import (
+    BuildInfo,
+    EmbeddedStore,
+    Term,
+    build_lock,
+    data_version,
+    load_graphs,
+    write_store,
+)
 from .validation import ValidationReport, validate_sources
 
 Progress = Callable[[str], None]
@@ -30,7 +39,8 @@ class BuildError(Exception):
 @dataclass
 class BuildResult:
     info: BuildInfo
-    store_dir: Path
+    store_dir: Path | None
+    """The new store's directory (None when it was loaded into a remote store)."""
     report: ValidationReport
 
 
@@ -98,7 +108,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     inst = Instances(settings.base_iri)
     paths = list(data_paths) if data_paths else [settings.data_dir]
 
-    done = _timed(progress, "[1/4] parsing ontology and data")
+    done = _timed(progress, "[1/5] parsing ontology and data")
     ontology_file = settings.ontology_dir / "caikg.ttl"
     ontology = rebase_sources(read_sources([ontology_file]), settings.base_iri)
     data = rebase_sources(read_sources(paths), settings.base_iri)
@@ -109,7 +119,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
              f"{len(ontology)} ontology triples")
     enriched = _read_enrichment(settings, data, inst, progress)
 
-    done = _timed(progress, "[2/4] validating with SHACL")
+    done = _timed(progress, "[2/5] validating with SHACL")
     report = validate_sources(data, settings)
     done()
     if not report.conforms:
@@ -117,7 +127,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
                          f"({len(report.violations)} violation(s)); the store was not changed",
                          report)
 
-    done = _timed(progress, "[3/4] describing the dataset (VoID)")
+    done = _timed(progress, "[3/5] describing the dataset (VoID)")
     graphs: dict[str, list[ox.Triple]] = {
         str(inst.ontology_graph): ontology.triples,
         str(inst.curated_graph): data.triples,
@@ -125,19 +135,39 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     if enriched is not None:
         graphs[str(inst.enrichment_graph)] = enriched
     version = data_version(graphs)
-    staging = EmbeddedStore.in_memory({str(inst.curated_graph): data.triples}, settings.base_iri)
-    graphs[str(inst.void_graph)] = void.describe(staging, version)
+    built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    staging = EmbeddedStore.in_memory({str(inst.curated_graph): data.triples}, settings.base_iri,
+                                      version)
+    graphs[str(inst.void_graph)] = void.describe(staging, version, modified=built_at)
     done()
 
-    done = _timed(progress, "[4/4] loading the store")
+    where = settings.store_query_url if settings.remote else str(settings.home)
+    done = _timed(progress, f"[4/5] loading the store ({where})")
     info = BuildInfo(
         version=version,
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        built_at=built_at,
         base_iri=settings.base_iri,
         sources=[str(p) for p in [*ontology.files, *data.files]]
         + ([str(settings.enrichment_file)] if enriched is not None else []),
     )
+    store_dir: Path | None = None
     with build_lock(settings):
-        store_dir = write_store(settings, graphs, info)
+        if settings.remote:
+            try:
+                remote.publish(settings, graphs, info, progress)
+            except remote.RemoteError as exc:
+                raise BuildError(f"{exc}; the remote store still serves the previous "
+                                 "build") from None
+        else:
+            store_dir = write_store(settings, graphs, info)
+    done()
+
+    done = _timed(progress, "[5/5] writing the Turtle dump")
+    load_graphs(staging, {g: t for g, t in graphs.items() if g != str(inst.curated_graph)})
+    try:
+        for path in write_build_exports(staging, settings.exports_dir, version):
+            progress(f"      {path}")
+    except OSError as exc:  # the store is built: the dump will be written on first use
+        progress(f"      cannot write the dump ({exc}); it will be written when first asked for")
     done()
     return BuildResult(info=info, store_dir=store_dir, report=report)

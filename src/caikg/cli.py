@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -16,6 +17,10 @@ from . import __version__
 from .config import Settings, SettingsError, load_settings
 from .guard import QueryRefused, check_query
 from .sources import SourceError, read_sources
+
+if TYPE_CHECKING:
+    from .remote import Solutions
+    from .store import EmbeddedStore
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -40,7 +45,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         _err(str(exc))
         return EXIT_FAIL
     warnings = len(result.report.warnings)
-    print(f"built store {result.store_dir} (data version {result.info.version}, "
+    where = result.store_dir or f"at {settings.store_query_url}"
+    print(f"built store {where} (data version {result.info.version}, "
           f"{result.info.triples} triples; {warnings} SHACL warning(s), "
           f"see 'caikg validate')")
     return EXIT_OK
@@ -51,7 +57,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from .validation import validate_sources
 
     sources = rebase_sources(read_sources(args.data or [settings.data_dir]), settings.base_iri)
-    report = validate_sources(sources, settings)
+    report = validate_sources(sources, settings, engine=args.engine)
     if args.format == "ttl":
         sys.stdout.write(report.graph.serialize(format="turtle"))
     else:
@@ -61,9 +67,9 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from .export import EXPORT_FORMATS, export
-    from .store import EmbeddedStore
+    from .remote import open_store
 
-    store = EmbeddedStore.open(settings)
+    store = open_store(settings)
     if args.format == "quickstatements":
         from .enrich import quickstatements
         from .files import write_atomically
@@ -82,7 +88,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             print(f"wrote {args.output} ({len(data)} bytes, quickstatements)", file=sys.stderr)
         return EXIT_OK
     try:
-        size = export(store, EXPORT_FORMATS[args.format], args.output)
+        size = export(store, EXPORT_FORMATS[args.format], args.output, settings.exports_dir)
     except OSError as exc:  # e.g. a full disk: write_atomically kept the previous file
         _err(f"cannot write {args.output}: {exc.strerror or exc}; "
              f"{'the previous file was kept' if args.output else 'output incomplete'}")
@@ -100,7 +106,20 @@ def _cell(term: object) -> str:
     return str(term)
 
 
+def _run_local(store: EmbeddedStore, text: str) -> bool | list[ox.Triple] | Solutions:
+    from .remote import Solutions
+
+    result = store.query(text)
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    if isinstance(result, ox.QueryTriples):
+        return list(result)
+    variables = [v.value for v in result.variables]
+    return Solutions(variables, [tuple(sol[v] for v in variables) for sol in result])
+
+
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from .remote import RemoteError, RemoteStore, open_store
     from .store import EmbeddedStore
 
     text = args.query
@@ -111,29 +130,35 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         except OSError as exc:
             _err(f"{path}: {exc.strerror}")
             return EXIT_USAGE
-    store = EmbeddedStore.open(settings)
+    store = open_store(settings)
     try:
         check_query(text, store.named_graphs())
-        result = store.query(text)
+        if isinstance(store, RemoteStore):
+            result = store.run(text)
+        else:
+            assert isinstance(store, EmbeddedStore)
+            result = _run_local(store, text)
     except QueryRefused as exc:
         _err(f"query refused: {exc}")
         return EXIT_USAGE
-    except SyntaxError as exc:
+    except (SyntaxError, RemoteError) as exc:
         _err(f"query: {exc}")
         return EXIT_USAGE
-    if isinstance(result, ox.QueryBoolean):
-        print("true" if bool(result) else "false")
+    if isinstance(result, bool):
+        print("true" if result else "false")
         return EXIT_OK
-    if isinstance(result, ox.QueryTriples):
+    if isinstance(result, list):
         fmt = ox.RdfFormat.N_TRIPLES if args.format != "json" else ox.RdfFormat.JSON_LD
-        sys.stdout.buffer.write(ox.serialize(list(result), format=fmt) or b"")
+        sys.stdout.buffer.write(ox.serialize(result, format=fmt) or b"")
         return EXIT_OK
     if args.format == "json":
-        sys.stdout.buffer.write(result.serialize(format=ox.QueryResultsFormat.JSON) or b"")
+        from .executor import serialize_solutions
+
+        sys.stdout.buffer.write(serialize_solutions(result.variables, result.rows, "json"))
         print()
         return EXIT_OK
-    variables = [v.value for v in result.variables]
-    rows = [[_cell(sol[v]) for v in variables] for sol in result]
+    variables = result.variables
+    rows = [[_cell(term) for term in row] for row in result.rows]
     if args.format == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -151,10 +176,10 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from .remote import open_store
     from .stats import collect_stats
-    from .store import EmbeddedStore
 
-    stats = collect_stats(EmbeddedStore.open(settings), top=args.top)
+    stats = collect_stats(open_store(settings), top=args.top)
     if args.format == "json":
         print(json.dumps(stats, indent=2))
         return EXIT_OK
@@ -261,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="RDF files or directories to validate (default: the shipped data/)")
     p.add_argument("--format", choices=["text", "ttl"], default="text",
                    help="'text' (default) or 'ttl' for the SHACL validation report graph")
+    p.add_argument("--engine", choices=["sparql", "pyshacl"], default=None,
+                   help="SHACL engine: 'sparql' (fast, compiled to SPARQL over Oxigraph) or "
+                   "'pyshacl' (the reference); default CAIKG_SHACL_ENGINE, else sparql")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("export", help="write the knowledge graph in an RDF format",

@@ -64,6 +64,22 @@ class Settings:
     wikidata_cache_ttl: float = 7 * 24 * 3600.0
     wikidata_min_interval: float = 1.0
     wikidata_timeout: float = 65.0
+    store_query_url: str = ""
+    store_update_url: str = ""
+    store_gsp_url: str = ""
+    store_user: str = ""
+    store_password: str = ""
+    store_auth: str = "basic"
+    store_memory: str = "auto"
+    memory_limit: int = 1024
+    shacl_engine: str = "sparql"
+    cache_size: int = 64
+    version_ttl: float = 2.0
+
+    @property
+    def remote(self) -> bool:
+        """True when a remote SPARQL store (``CAIKG_STORE_QUERY_URL``) is configured."""
+        return bool(self.store_query_url)
 
     @property
     def store_link(self) -> Path:
@@ -116,6 +132,17 @@ ENV_VARS: dict[str, str] = {
     "CAIKG_WIKIDATA_CACHE_TTL": "wikidata_cache_ttl",
     "CAIKG_WIKIDATA_MIN_INTERVAL": "wikidata_min_interval",
     "CAIKG_WIKIDATA_TIMEOUT": "wikidata_timeout",
+    "CAIKG_STORE_QUERY_URL": "store_query_url",
+    "CAIKG_STORE_UPDATE_URL": "store_update_url",
+    "CAIKG_STORE_GSP_URL": "store_gsp_url",
+    "CAIKG_STORE_USER": "store_user",
+    "CAIKG_STORE_PASSWORD": "store_password",
+    "CAIKG_STORE_AUTH": "store_auth",
+    "CAIKG_STORE_MEMORY": "store_memory",
+    "CAIKG_MEMORY_LIMIT": "memory_limit",
+    "CAIKG_SHACL_ENGINE": "shacl_engine",
+    "CAIKG_CACHE_SIZE": "cache_size",
+    "CAIKG_VERSION_TTL": "version_ttl",
 }
 """Every environment variable caikg reads, and the setting it feeds."""
 
@@ -130,9 +157,9 @@ def _convert(var: str, name: str, raw: str) -> object:
         if name == "port":
             return int(raw)
         if name in {"query_timeout", "queue_timeout", "wikidata_cache_ttl",
-                    "wikidata_min_interval", "wikidata_timeout"}:
+                    "wikidata_min_interval", "wikidata_timeout", "version_ttl"}:
             return float(raw)
-        if name in {"result_limit", "workers", "max_body"}:
+        if name in {"result_limit", "workers", "max_body", "memory_limit", "cache_size"}:
             return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{var}={raw!r}: {exc}") from None
@@ -163,7 +190,39 @@ def _checked(settings: Settings) -> Settings:
     if settings.max_body < 1024:
         raise SettingsError(f"CAIKG_MAX_BODY={settings.max_body}: must be at least 1024")
     _check_wikidata(settings)
+    _check_store(settings)
     return settings
+
+
+def _check_store(settings: Settings) -> None:
+    urls = {"CAIKG_STORE_QUERY_URL": settings.store_query_url,
+            "CAIKG_STORE_UPDATE_URL": settings.store_update_url,
+            "CAIKG_STORE_GSP_URL": settings.store_gsp_url}
+    for var, url in urls.items():
+        if url:
+            parts = urlsplit(url)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise SettingsError(f"{var}={url!r}: must be an http(s) URL")
+    if not settings.store_query_url and (settings.store_update_url or settings.store_gsp_url):
+        raise SettingsError("CAIKG_STORE_UPDATE_URL and CAIKG_STORE_GSP_URL need "
+                            "CAIKG_STORE_QUERY_URL (the remote store's query endpoint)")
+    if settings.store_auth not in {"basic", "digest"}:
+        raise SettingsError(f"CAIKG_STORE_AUTH={settings.store_auth!r}: must be 'basic' or "
+                            "'digest'")
+    if settings.store_memory not in {"auto", "memory", "disk"}:
+        raise SettingsError(f"CAIKG_STORE_MEMORY={settings.store_memory!r}: must be 'auto', "
+                            "'memory' or 'disk'")
+    if settings.memory_limit < 64:
+        raise SettingsError(f"CAIKG_MEMORY_LIMIT={settings.memory_limit}: must be at least 64 "
+                            "(MiB)")
+    if settings.shacl_engine not in {"sparql", "pyshacl"}:
+        raise SettingsError(f"CAIKG_SHACL_ENGINE={settings.shacl_engine!r}: must be 'sparql' "
+                            "or 'pyshacl'")
+    if settings.cache_size < 0:
+        raise SettingsError(f"CAIKG_CACHE_SIZE={settings.cache_size}: must not be negative "
+                            "(MiB; 0 turns the result cache off)")
+    if settings.version_ttl < 0:
+        raise SettingsError(f"CAIKG_VERSION_TTL={settings.version_ttl}: must not be negative")
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})

@@ -34,7 +34,7 @@ from .config import CANONICAL_BASE_IRI, Settings
 from .files import write_atomically
 from .namespaces import PREFIXES, WD, WDT, Instances
 from .sources import read_sources
-from .store import EmbeddedStore
+from .store import EmbeddedStore, KnowledgeStore
 from .wikidata import Binding, CacheMiss, Progress, WikidataClient
 
 BATCH = 50
@@ -680,7 +680,7 @@ def enrich(settings: Settings, *, client: WikidataClient | None = None, offline:
     return EnrichResult(report, triples, previous != data)
 
 
-def quickstatements(store: EmbeddedStore) -> str:
+def quickstatements(store: KnowledgeStore) -> str:
     """QuickStatements (V1, tab-separated) creating the scholarly articles Wikidata lacks.
 
     Every statement is referenced with the work's URL (S854); authors already on Wikidata are

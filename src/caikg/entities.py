@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .store import EmbeddedStore
+from .store import KnowledgeStore
 
 
-def document(store: EmbeddedStore, iri: str) -> list[ox.Triple]:
+def document(store: KnowledgeStore, iri: str) -> list[ox.Triple]:
     """The entity's own triples, its fragment nodes' triples and the labels of what they link
     to (``queries/entity_document.rq``); empty when the store knows nothing about ``iri`` or
     ``iri`` is not a valid IRI (e.g. a request path with a space)."""

@@ -1,17 +1,25 @@
 """The query side of the store layer: SPARQL in worker processes that can be stopped.
 
 Neither pyoxigraph nor rdflib can cancel a running query, so every query runs in a worker
-*process* with its own in-memory copy of the current store. A query that passes its deadline is
-stopped by killing its worker (``SIGKILL``); a fresh worker replaces it in the background while
-the other workers keep answering. Results are serialised in the worker, capped at a number of
-rows or triples, and sent back as bytes.
+*process*. A query that passes its deadline is stopped by killing its worker (``SIGKILL``); a
+fresh worker replaces it in the background while the other workers keep answering. Results are
+serialised in the worker, capped at a number of rows or triples, and sent back as bytes.
 
 Every query passes :func:`caikg.guard.check_query` in the calling process before any worker
 sees it (Oxigraph runs ``SERVICE`` by making HTTP requests).
 
-Workers are started with the ``spawn`` method (the web server is multi-threaded, so it must not
-fork), ignore ``SIGINT`` (Ctrl-C is the parent's business) and die with the parent. Before each
-job a worker checks where the ``store`` symlink points and reloads the store after a rebuild.
+The workers are forked from a *zygote*: one process, started with the ``spawn`` method (the web
+server is multi-threaded, so it must not fork itself), that loads the current build once — in
+memory, or on disk read-only (``CAIKG_STORE_MEMORY``, ``CAIKG_MEMORY_LIMIT``) — and then forks a
+worker whenever the executor asks for one. The workers share the zygote's copy of the store
+copy-on-write, so N workers cost about one copy, and replacing a killed worker takes
+milliseconds. Each worker gets its own socket to the executor (passed as a file descriptor
+through the zygote) and sends back a pidfd of itself, through which the executor watches and
+kills it. When the ``store`` symlink points at a new build, a new zygote loads it and workers of
+the old build are retired as they become idle. The zygote and the workers ignore ``SIGINT``
+(Ctrl-C is the parent's business); the zygote dies with the parent, a worker when its socket
+closes. :class:`PooledStore` answers the application's own queries (the pages) with workers of
+the same zygote, so the web application holds no copy of the data either.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import ctypes
+import gc
 import io
 import itertools
 import json
@@ -29,38 +38,53 @@ import os
 import pickle
 import re
 import signal
+import socket
 import sys
 import threading
 import time
+import weakref
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import reduction
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 
+from . import queries
 from .config import Settings
 from .guard import QueryRefused, check_query
-from .namespaces import PREFIXES
-from .store import BuildInfo, EmbeddedStore, NoStoreError, StoreError, Term, current_store_dir
+from .namespaces import PREFIXES, Instances
+from .store import (
+    BuildInfo,
+    EmbeddedStore,
+    NoStoreError,
+    Row,
+    StoreError,
+    Term,
+    current_store_dir,
+)
 
 __all__ = [
     "GRAPH_FORMATS",
     "RESULT_FORMATS",
     "Overloaded",
+    "PooledStore",
     "QueryError",
     "QueryExecutor",
     "QueryRefused",
     "QueryResult",
     "QuerySyntaxError",
     "QueryTimeout",
+    "estimated_memory",
     "serialize_solutions",
     "serialize_triples",
+    "store_mode",
 ]
 
 log = logging.getLogger(__name__)
@@ -307,30 +331,102 @@ def serialize_triples(triples: Sequence[ox.Triple], fmt: str) -> bytes:
     return out
 
 
-# -- the worker process ----------------------------------------------------------------------
+# -- the store a worker answers from ---------------------------------------------------------
+
+BYTES_PER_TRIPLE = 620
+"""Peak memory of loading a store into memory, per triple: pyoxigraph 0.5 copying a 1M-triple
+store from disk into memory reaches 656 MiB (``VmHWM``; 420 MiB after the load and
+``malloc_trim``, of which 39 MiB are the interpreter), i.e. ~620 bytes per triple at the peak
+and ~400 after it. ``CAIKG_STORE_MEMORY=auto`` keeps the store in memory while
+``triples × BYTES_PER_TRIPLE`` fits in ``CAIKG_MEMORY_LIMIT``."""
+
+_MIB = 1024 * 1024
+
+
+def estimated_memory(info: BuildInfo) -> int:
+    """Bytes needed (at the peak, while loading) to hold the store of ``info`` in memory."""
+    return info.triples * BYTES_PER_TRIPLE
+
+
+def store_mode(settings: Settings, info: BuildInfo) -> str:
+    """``"memory"`` or ``"disk"``: where the zygote keeps the store described by ``info``
+    (``CAIKG_STORE_MEMORY``; ``auto`` is memory when :func:`estimated_memory` fits in
+    ``CAIKG_MEMORY_LIMIT``)."""
+    if settings.store_memory in {"memory", "disk"}:
+        return settings.store_memory
+    return "memory" if estimated_memory(info) <= settings.memory_limit * _MIB else "disk"
+
+
+def _open_store(path: Path, in_memory: bool) -> EmbeddedStore:
+    """The store in ``path`` (not the ``store`` link: a zygote serves one build), read-only on
+    disk or copied into memory."""
+    return EmbeddedStore.open_path(path, in_memory=in_memory)
+
+
+def _malloc_trim() -> None:
+    """Give the C heap's free pages back to the system (glibc only; elsewhere nothing)."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            _TRIM = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None
+
+
+def _rss() -> int:
+    """Resident bytes of this process (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _private_dirty() -> int:
+    """Bytes this process has written to since the fork (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Private_Dirty:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+_RECYCLE_AFTER = 64 * _MIB
+"""A worker whose private memory grew past this is replaced by a fresh fork after its job.
+Reading pyoxigraph's in-memory store *writes* to it (reference counts of the quads it walks),
+so a query that scans the store copies the pages it touched out of the zygote's shared copy:
+a ``COUNT(*)`` over 1M triples leaves a worker with ~310 MiB of private pages, for good. A
+fresh fork shares them again, and costs milliseconds."""
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_TRIM_AFTER = 32 * _MIB
+"""A worker calls malloc_trim(0) after a job that grew it by more than this (a few ms)."""
+
 
 class _WorkerStore:
-    """The worker's in-memory copy of the current store, reloaded after a rebuild."""
+    """The store a worker answers from, and the jobs it runs on it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: EmbeddedStore | None = None) -> None:
         self.settings = settings
-        self.store = EmbeddedStore.open(settings, in_memory=True)
-
-    def current(self) -> EmbeddedStore:
-        try:
-            target = self.settings.store_link.resolve(strict=True)
-        except OSError:
-            return self.store  # the link vanished for a moment: keep answering from memory
-        if target != self.store.path:
-            self.store = EmbeddedStore.open(self.settings, in_memory=True)
-        return self.store
+        self.store = store if store is not None else EmbeddedStore.open(settings, in_memory=True)
 
     @property
     def version(self) -> str:
         return self.store.info.version if self.store.info else ""
 
     def run(self, job: dict[str, Any]) -> dict[str, Any]:
-        store = self.current()
+        kind = job.get("kind", "query")
+        if kind != "query":
+            return self._trusted(kind, job)
+        store = self.store
         limit: int = job["limit"]
         result = store.query(job["query"], bindings=job["bindings"],
                              default_graphs=job["default_graphs"],
@@ -362,38 +458,127 @@ class _WorkerStore:
             body = serialize_triples(triples, job["graph_format"])
         assert body is not None
         return {"kind": kind, "body": body, "media_type": media_type, "count": count,
-                "truncated": truncated, "version": store.info.version if store.info else ""}
+                "truncated": truncated, "version": self.version}
 
+    def _trusted(self, kind: str, job: dict[str, Any]) -> dict[str, Any]:
+        """The application's own jobs (:class:`PooledStore`): terms, not serialised results."""
+        store = self.store
+        out: dict[str, Any] = {"version": self.version}
+        if kind in {"rows", "triples"}:
+            result = store.query(job["query"], bindings=job["bindings"],
+                                 default_graphs=job["default_graphs"],
+                                 named_graphs=job["named_graphs"])
+            if kind == "rows":
+                if not isinstance(result, ox.QuerySolutions):
+                    raise TypeError("not a SELECT query")
+                out["variables"] = [v.value for v in result.variables]
+                out["rows"] = [tuple(s) for s in result]
+            else:
+                if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+                    raise TypeError("not a CONSTRUCT or DESCRIBE query")
+                out["triples"] = list(result)
+        elif kind == "stats":
+            out["named_graphs"] = store.named_graphs()
+            out["len"] = len(store)
+        elif kind == "quads":
+            out["quads"] = list(store.quads(job["graph"]))
+        elif kind == "dump":
+            buffer = io.BytesIO()
+            store.dump(buffer, ox.RdfFormat.from_media_type(job["media_type"]),  # type: ignore[arg-type]
+                       job["graphs"], job["prefixes"])
+            out["body"] = buffer.getvalue()
+        else:
+            raise ValueError(f"unknown job kind {kind!r}")
+        return out
+
+
+# -- the zygote and the workers it forks -----------------------------------------------------
 
 def _die_with_parent(parent_pid: int) -> None:
+    if os.getppid() != parent_pid:
+        os._exit(0)
     if sys.platform.startswith("linux"):
-        # The kernel kills us when the thread that started us ends (the executor's spawner
-        # thread, which lives as long as the executor) or the whole parent dies.
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+        # The kernel kills us when the thread that started us ends (the zygote's own starter
+        # thread, which lives as long as the zygote is wanted) or the whole parent dies.
+        try:
+            if ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0:
+                if os.getppid() == parent_pid:
+                    return  # no thread: the zygote must stay single-threaded to fork safely
+                os._exit(0)
+        except (OSError, AttributeError):
+            pass
 
-    def watch() -> None:  # elsewhere (and as a second line of defence): poll
+    def watch() -> None:  # elsewhere: poll
         while os.getppid() == parent_pid:
             time.sleep(1.0)
         os._exit(0)
 
-    if os.getppid() != parent_pid:
-        os._exit(0)
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _worker_main(conn: Connection, settings: Settings, parent_pid: int) -> None:
-    """Entry point of a worker process: answer jobs from ``conn`` until EOF."""
+def _zygote_main(control: Connection, path: str, mode: str, parent_pid: int) -> None:
+    """Entry point of the zygote: load the store in ``path`` once, then fork a worker for each
+    socket the executor sends over ``control``, until EOF or ``None``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent(parent_pid)
     try:
-        state = _WorkerStore(settings)
+        # On disk, every worker opens the store itself after the fork: RocksDB has threads
+        # and locks that a fork does not carry over, so the zygote never touches it.
+        store = _open_store(Path(path), in_memory=True) if mode == "memory" else None
+        version = store.info.version if store and store.info else BuildInfo.read(
+            Path(path)).version
+    except Exception as exc:
+        control.send(("failed", type(exc).__name__, str(exc)))
+        return
+    _malloc_trim()
+    gc.collect()
+    gc.freeze()  # the collector would otherwise write to (and so copy) every shared page
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    threading.stack_size(_JOB_STACK)
+    control.send(("ready", os.getpid(), version))
+    while True:
+        try:
+            request = control.recv()
+            if request is None:
+                return
+            fd = reduction.recv_handle(control)
+        except (EOFError, OSError):
+            return
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(fd)
+            control.send(("failed", "OSError", f"cannot fork a query worker: {exc}"))
+            continue
+        if pid == 0:  # the worker: never returns into this loop
+            code = 1
+            try:
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _worker_main(Connection(fd), store, Path(path), version)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(fd)
+        control.send(("forked", pid))
+
+
+def _worker_main(conn: Connection, store: EmbeddedStore | None, path: Path,
+                 version: str) -> None:
+    """A forked worker: answer jobs from ``conn`` until EOF (the executor closed it or died)."""
+    try:
+        if store is None:
+            store = _open_store(path, in_memory=False)
+        pidfd = os.pidfd_open(os.getpid())
     except Exception as exc:
         conn.send(("failed", type(exc).__name__, str(exc)))
         return
-    conn.send(("ready", os.getpid(), state.version))
-    threading.stack_size(_JOB_STACK)
+    conn.send(("ready", os.getpid(), version, str(path)))
+    reduction.send_handle(conn, pidfd, 0)  # the executor's handle to kill and watch us
+    os.close(pidfd)
+    state = _WorkerStore(Settings(), store)
+    done_r, done_w = os.pipe()
     while True:
         try:
             job = conn.recv()
@@ -401,7 +586,19 @@ def _worker_main(conn: Connection, settings: Settings, parent_pid: int) -> None:
             return
         if job is None:
             return
-        conn.send(_answer(state, job))
+        before = _rss()
+        reply = _answer(state, job, conn, done_r, done_w)
+        if reply is None:
+            return  # the executor went away while the job ran
+        if reply[0] == "ok" and _private_dirty() > _RECYCLE_AFTER:
+            reply[1]["recycle"] = True
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+        del reply
+        if _rss() - before > _TRIM_AFTER:
+            _malloc_trim()
 
 
 _JOB_STACK = 256 * 1024 * 1024
@@ -411,9 +608,11 @@ thousand tokens (long ``+`` or ``UNION`` chains); :func:`caikg.guard.check_query
 tokens and the nesting so that this stack is enough. Only the pages touched count."""
 
 
-def _answer(state: _WorkerStore, job: dict[str, Any]) -> tuple[Any, ...]:
+def _answer(state: _WorkerStore, job: dict[str, Any], conn: Connection, done_r: int,
+            done_w: int) -> tuple[Any, ...] | None:
     """Run ``job`` in a thread with a large stack (one thread per job, so that the stack a
-    deep query touched is given back)."""
+    deep query touched is given back); None when ``conn`` closes meanwhile (the executor
+    never sends while a job runs, so a readable ``conn`` means EOF)."""
     box: list[tuple[Any, ...]] = []
 
     def run() -> None:
@@ -423,9 +622,14 @@ def _answer(state: _WorkerStore, job: dict[str, Any]) -> tuple[Any, ...]:
             box.append(("syntax", _position(str(exc))))
         except Exception as exc:
             box.append(("error", f"{type(exc).__name__}: {exc}"))
+        finally:
+            os.write(done_w, b"x")
 
     thread = threading.Thread(target=run, name="caikg-query", daemon=True)
     thread.start()
+    if done_r not in wait([done_r, conn]):
+        return None
+    os.read(done_r, 1)
     thread.join()
     return box[0] if box else ("error", "the query thread ended without an answer")
 
@@ -438,22 +642,197 @@ def _position(message: str) -> str:
     return _AT.sub(lambda m: f"line {m.group(1)}, column {m.group(2)}: ", message, count=1)
 
 
+def _block_sigint() -> None:
+    # Inherited by the zygote this thread starts, so that Ctrl-C cannot reach it before it has
+    # set SIGINT to "ignore".
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+class _Zygote:
+    """The executor side of a zygote: one process holding the current build, from which
+    workers are forked. Shared by every executor of one ``CAIKG_HOME`` in this process (see
+    :func:`_zygote_for`); replaced by a new process when the ``store`` link points at a new
+    build (the old one exits; the workers it forked live on until they are retired)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.refs = 0
+        self._ctx = multiprocessing.get_context("spawn")
+        # One long-lived thread starts the zygote (on Linux it dies with that thread) and
+        # sends it every request, one at a time.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="caikg-zygote",
+                                          initializer=_block_sigint)
+        self._proc: BaseProcess | None = None
+        self._control: Connection | None = None
+        self.path: Path | None = None
+        self.mode = ""
+        self.closed = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def fork(self, sock: socket.socket) -> int:
+        """Fork a worker that answers on ``sock`` (the other end stays with the caller);
+        return its pid. Starts or replaces the zygote first when needed."""
+        return self._thread.submit(self._fork, sock).result()
+
+    def close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(RuntimeError):
+            self._thread.submit(self._stop).result()
+        self._thread.shutdown(wait=True)
+
+    def _fork(self, sock: socket.socket) -> int:
+        if self.closed:
+            raise QueryError("the query executor is closed")
+        for attempt in (1, 2):
+            current = current_store_dir(self.settings)
+            if current is None and self.path is None:
+                raise NoStoreError(f"no store in {self.settings.home}: run 'caikg build' first")
+            proc, control = self._proc, self._control
+            if (proc is None or control is None or not proc.is_alive()
+                    or (current is not None and current != self.path)):
+                self._stop()
+                proc, control = self._start(current or self.path)  # type: ignore[arg-type]
+            try:
+                control.send("fork")
+                reduction.send_handle(control, sock.fileno(), proc.pid or 0)
+                if not wait([control, proc.sentinel], _START_TIMEOUT):
+                    raise OSError("no answer")
+                reply = control.recv()
+            except (EOFError, OSError) as exc:
+                log.error("the query zygote %s stopped (%s); starting another", proc.pid, exc)
+                self._stop()
+                if attempt == 2:
+                    raise StoreError("cannot fork a query worker: the zygote stopped") from None
+                continue
+            if reply[0] != "forked":
+                raise StoreError(reply[2])
+            pid: int = reply[1]
+            return pid
+        raise AssertionError("unreachable")
+
+    def _start(self, path: Path) -> tuple[BaseProcess, Connection]:
+        info = BuildInfo.read(path)
+        mode = store_mode(self.settings, info)
+        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(target=_zygote_main, name="caikg-query-zygote", daemon=True,
+                                 args=(child_conn, str(path), mode, os.getpid()))
+        try:
+            proc.start()
+        finally:
+            child_conn.close()
+        timeout = max(_START_TIMEOUT, estimated_memory(info) / (20 * _MIB))  # ~14 s for 1M
+        try:
+            if not wait([parent_conn, proc.sentinel], timeout):
+                raise StoreError(f"the query zygote did not load {path} within {timeout:g} s")
+            try:
+                msg = parent_conn.recv()
+            except (EOFError, OSError):
+                raise StoreError("the query zygote stopped while loading the store (exit code "
+                                 f"{proc.exitcode}; out of memory? see CAIKG_STORE_MEMORY)"
+                                 ) from None
+            if msg[0] == "failed":
+                error = NoStoreError if msg[1] == "NoStoreError" else StoreError
+                raise error(msg[2])
+        except BaseException:
+            proc.kill()
+            proc.join(5)
+            parent_conn.close()
+            raise
+        log.info("query zygote %d holds %s (%s, %d triples)", proc.pid, path.name, mode,
+                 info.triples)
+        self._proc, self._control, self.path, self.mode = proc, parent_conn, path, mode
+        return proc, parent_conn
+
+    def _stop(self) -> None:
+        """Let the zygote exit (its workers live on until their executor retires them)."""
+        proc, control = self._proc, self._control
+        self._proc = self._control = None
+        if control is not None:
+            with contextlib.suppress(OSError, ValueError):
+                control.send(None)
+            control.close()
+        if proc is not None:
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+
+
+_ZYGOTES: dict[tuple[Path, str, int], _Zygote] = {}
+_ZYGOTES_LOCK = threading.Lock()
+
+
+def _zygote_for(settings: Settings) -> _Zygote:
+    """The zygote of ``settings.home`` in this process (one for all its executors)."""
+    key = (settings.home.resolve(), settings.store_memory, settings.memory_limit)
+    with _ZYGOTES_LOCK:
+        zygote = _ZYGOTES.get(key)
+        if zygote is None or zygote.closed:
+            zygote = _ZYGOTES[key] = _Zygote(settings)
+        zygote.refs += 1
+        return zygote
+
+
+def _release_zygote(zygote: _Zygote) -> None:
+    with _ZYGOTES_LOCK:
+        zygote.refs -= 1
+        if zygote.refs > 0:
+            return
+        for key, value in list(_ZYGOTES.items()):
+            if value is zygote:
+                del _ZYGOTES[key]
+    zygote.close()
+
+
 # -- the pool, in the server process ---------------------------------------------------------
 
 @dataclass(eq=False)
 class _Worker:
-    proc: BaseProcess
     conn: Connection
     pid: int
+    pidfd: int = -1
+    """Becomes readable when the worker has exited; -1 until it is ready."""
+    path: Path | None = None
+    """The build it answers from."""
     version: str = ""
     deadline: float = field(default=0.0)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def alive(self) -> bool:
+        with self._lock:
+            return self.pidfd >= 0 and not wait([self.pidfd], 0)
 
-def _block_sigint() -> None:
-    # Inherited by the workers this thread starts, so that Ctrl-C cannot reach a worker
-    # before it has set SIGINT to "ignore".
-    with contextlib.suppress(AttributeError, ValueError, OSError):
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    def kill(self) -> None:
+        with self._lock:
+            if self.pidfd >= 0:
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            else:  # still starting: the zygote has not reaped it, so the pid is still its own
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+
+    def reap(self, timeout: float) -> None:
+        """Wait until the worker has exited and been reaped (by the zygote or the kernel);
+        then close the pidfd."""
+        with self._lock:
+            pidfd, self.pidfd = self.pidfd, -1
+        if pidfd < 0:
+            return
+        try:
+            deadline = time.monotonic() + timeout
+            wait([pidfd], timeout)
+            while time.monotonic() < deadline:  # exited; reaped a moment later
+                try:
+                    signal.pidfd_send_signal(pidfd, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.001)
+        finally:
+            os.close(pidfd)
 
 
 class QueryExecutor:
@@ -469,7 +848,6 @@ class QueryExecutor:
         self.settings = settings
         self.size = workers
         self.queue_timeout = queue_timeout
-        self._ctx = multiprocessing.get_context("spawn")
         self._cond = threading.Condition()
         self._idle: deque[_Worker] = deque()
         self._workers: set[_Worker] = set()  # every live worker: starting, idle or busy
@@ -478,9 +856,7 @@ class QueryExecutor:
         self._jobs = 0
         self._info: tuple[Path, BuildInfo] | None = None
         self._current_info()  # NoStoreError now rather than from every worker
-        # One long-lived thread starts every worker: on Linux a worker dies with that thread.
-        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="caikg-spawner",
-                                           initializer=_block_sigint)
+        self._zygote = _zygote_for(settings)
         try:
             started = [self._launch() for _ in range(workers)]
             for worker in started:
@@ -519,12 +895,50 @@ class QueryExecutor:
             if g not in allowed:
                 raise QueryRefused(f"graph <{g}> is not in this dataset: only its graphs can "
                                    f"be selected ({', '.join(sorted(allowed))})")
-        job = {"query": query, "result_format": result_format, "graph_format": graph_format,
-               "default_graphs": default_graphs, "named_graphs": named_graphs,
+        job = {"kind": "query", "query": query, "result_format": result_format,
+               "graph_format": graph_format, "default_graphs": default_graphs,
+               "named_graphs": named_graphs,
                "bindings": {k.lstrip("?$"): v for k, v in (bindings or {}).items()},
                "limit": limit}
-        message = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)  # fails here, not later
+        payload = self._run(job, start, timeout, query)
+        return QueryResult(elapsed=time.monotonic() - start, **payload)
 
+    def rows(self, query_text: str, *, bindings: Mapping[str, Term] | None = None,
+             default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+             timeout: float | None = None) -> tuple[list[str], list[tuple[Term | None, ...]]]:
+        """The application's own SELECT query (trusted: no guard, no row cap, but a
+        deadline): its variables and rows of terms (None when unbound)."""
+        payload = self._trusted("rows", query_text, bindings, default_graphs, named_graphs,
+                                timeout)
+        return payload["variables"], payload["rows"]
+
+    def triples(self, query_text: str, *, bindings: Mapping[str, Term] | None = None,
+                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+                timeout: float | None = None) -> list[ox.Triple]:
+        """The application's own CONSTRUCT or DESCRIBE query (trusted, as :meth:`rows`)."""
+        payload = self._trusted("triples", query_text, bindings, default_graphs,
+                                named_graphs, timeout)
+        triples: list[ox.Triple] = payload["triples"]
+        return triples
+
+    def job(self, kind: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
+        """Run one of the workers' other trusted jobs (``stats``, ``quads``, ``dump``) and
+        return its payload."""
+        start = time.monotonic()
+        timeout = self.settings.query_timeout if timeout is None else timeout
+        return self._run({"kind": kind, **fields}, start, timeout, kind)
+
+    def _trusted(self, kind: str, query: str, bindings: Mapping[str, Term] | None,
+                 default_graphs: list[str] | None, named_graphs: list[str] | None,
+                 timeout: float | None) -> dict[str, Any]:
+        return self.job(kind, timeout, query=query, default_graphs=default_graphs,
+                        named_graphs=named_graphs,
+                        bindings={k.lstrip("?$"): v for k, v in (bindings or {}).items()})
+
+    def _run(self, job: dict[str, Any], start: float, timeout: float,
+             query: str) -> dict[str, Any]:
+        """Send ``job`` to a free worker and return the payload of its "ok" reply."""
+        message = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)  # fails here, not later
         worker = self._acquire(start + self.queue_timeout)
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -538,14 +952,17 @@ class QueryExecutor:
             raise
         if reply[0] == "ok":
             worker.version = reply[1]["version"]
-        self._release(worker)
+        if reply[0] == "ok" and reply[1].pop("recycle", False):
+            self._retire(worker)  # it copied much of the store: a fresh fork shares it again
+        else:
+            self._release(worker)
         status = reply[0]
         if status == "syntax":
             raise QuerySyntaxError(f"invalid SPARQL query: {reply[1]}")
         if status == "error":
             raise QueryError(reply[1])
         payload: dict[str, Any] = reply[1]
-        return QueryResult(elapsed=time.monotonic() - start, **payload)
+        return payload
 
     def _exchange(self, worker: _Worker, message: bytes, deadline: float, timeout: float,
                   query: str) -> tuple[Any, ...]:
@@ -554,25 +971,32 @@ class QueryExecutor:
             worker.conn.send_bytes(message)
         except (OSError, ValueError):
             raise QueryError("the query worker had stopped; please retry") from None
-        if not wait([worker.conn, worker.proc.sentinel], max(0.0, deadline - time.monotonic())):
+        if not wait([worker.conn, worker.pidfd], max(0.0, deadline - time.monotonic())):
             log.warning("query stopped after %g s (worker %d killed): %.200r",
                         timeout, worker.pid, query)
             raise QueryTimeout(timeout)
         try:
             reply: tuple[Any, ...] = worker.conn.recv()
         except (EOFError, OSError):
-            worker.proc.join(0.5)
-            code = worker.proc.exitcode
-            log.error("query worker %d died (exit code %s) running %.200r",
-                      worker.pid, code, query)
+            log.error("query worker %d died running %.200r", worker.pid, query)
             raise QueryError("the query worker stopped unexpectedly (out of memory?) while "
-                             f"running the query (exit code {code})") from None
+                             "running the query") from None
         return reply
 
     @property
     def version(self) -> str:
         """Data version of the current store (the one the next query will be answered from)."""
         return self._current_info().version
+
+    @property
+    def store_mode(self) -> str:
+        """Where the zygote holds the current build: ``"memory"`` or ``"disk"``."""
+        return self._zygote.mode
+
+    @property
+    def zygote_pid(self) -> int | None:
+        """Process id of the zygote the workers are forked from."""
+        return self._zygote.pid
 
     @property
     def worker_pids(self) -> list[int]:
@@ -598,12 +1022,13 @@ class QueryExecutor:
             self._idle.clear()
             self._cond.notify_all()
         for w in workers:
-            w.proc.kill()
+            w.kill()
         for w in workers:
-            w.proc.join(5)
-            if w not in busy:  # a busy worker's connection is closed by its execute() call
+            if w not in busy:  # a busy worker is reaped and closed by its execute() call
+                w.reap(5)
                 w.conn.close()
-        self._spawner.shutdown(wait=True)
+        if hasattr(self, "_zygote"):
+            _release_zygote(self._zygote)
 
     def __enter__(self) -> QueryExecutor:
         return self
@@ -626,63 +1051,65 @@ class QueryExecutor:
 
     # -- the pool ------------------------------------------------------------------------------
     def _launch(self) -> _Worker:
-        """Start a worker process (from the spawner thread); it is not ready yet."""
-        return self._spawner.submit(self._start_process).result()
-
-    def _start_process(self) -> _Worker:
+        """Fork a worker from the zygote; it is not ready yet."""
         with self._cond:
             if self._closed:
                 raise QueryError("the query executor is closed")
-        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_worker_main, name="caikg-query-worker", daemon=True,
-                                 args=(child_conn, self.settings, os.getpid()))
+        mine, theirs = socket.socketpair()
         try:
-            proc.start()
+            pid = self._zygote.fork(theirs)
+        except BaseException:
+            mine.close()
+            raise
         finally:
-            child_conn.close()
-        assert proc.pid is not None
-        worker = _Worker(proc, parent_conn, proc.pid)
+            theirs.close()
+        worker = _Worker(Connection(mine.detach()), pid)
         with self._cond:
             closed = self._closed
             if not closed:
                 self._workers.add(worker)
         if closed:
-            proc.kill()
-            proc.join(5)
-            parent_conn.close()
+            worker.kill()
+            worker.conn.close()
             raise QueryError("the query executor is closed")
         return worker
 
     def _await_ready(self, worker: _Worker, timeout: float) -> None:
         """Wait for the worker's "ready" message; kill it and raise if none comes."""
         try:
-            if not wait([worker.conn, worker.proc.sentinel], timeout):
+            if not wait([worker.conn], timeout):
                 raise StoreError(f"a query worker did not start within {timeout:g} s")
             try:
                 msg = worker.conn.recv()
+                if msg[0] == "ready":
+                    pidfd = reduction.recv_handle(worker.conn)
             except (EOFError, OSError):
-                raise StoreError("a query worker stopped while starting (exit code "
-                                 f"{worker.proc.exitcode})") from None
+                raise StoreError("a query worker stopped while starting") from None
             if msg[0] == "failed":
                 error = NoStoreError if msg[1] == "NoStoreError" else StoreError
                 raise error(msg[2])
         except BaseException:
             self._retire(worker, replace=False)
             raise
-        worker.version = msg[2]
+        with worker._lock:
+            worker.pidfd = pidfd
+        worker.version, worker.path = msg[2], Path(msg[3])
 
     def _acquire(self, wait_until: float) -> _Worker:
+        current = current_store_dir(self.settings)
         with self._cond:
             while True:
                 if self._closed:
                     raise QueryError("the query executor is closed")
                 while self._idle:
                     worker = self._idle.popleft()
-                    if worker.proc.is_alive():
+                    if not worker.alive():
+                        log.error("query worker %d died while idle", worker.pid)
+                        self._retire(worker)
+                    elif current is not None and worker.path != current:
+                        self._retire(worker)  # a rebuild: a fresh worker forks from it
+                    else:
                         return worker
-                    log.error("query worker %d died while idle (exit code %s)",
-                              worker.pid, worker.proc.exitcode)
-                    self._retire(worker)
                 remaining = wait_until - time.monotonic()
                 if remaining <= 0:
                     raise Overloaded(f"all {self.size} query workers are busy; try again "
@@ -711,13 +1138,13 @@ class QueryExecutor:
             self._busy.discard(worker)
             replace = replace and worker in self._workers and not self._closed  # only once
             self._workers.discard(worker)
-        worker.proc.kill()
+        worker.kill()
         worker.conn.close()
         threading.Thread(target=self._reap_and_replace, args=(worker, replace),
                          name="caikg-worker-replace", daemon=True).start()
 
     def _reap_and_replace(self, dead: _Worker, replace: bool) -> None:
-        dead.proc.join(10)
+        dead.reap(10)
         if not replace:
             return
         delay = 0.5
@@ -739,3 +1166,91 @@ class QueryExecutor:
             log.info("query worker %d replaced by %d", dead.pid, worker.pid)
             self._release(worker)
             return
+
+
+# -- the application's store, answered by workers --------------------------------------------
+
+PAGE_WORKERS = 2
+"""Workers of a :class:`PooledStore`: its own, so that user queries holding every
+``CAIKG_WORKERS`` worker cannot starve the pages."""
+
+DUMP_TIMEOUT = 600.0
+"""Deadline of a whole-store dump (the downloads) in a worker."""
+
+
+class PooledStore:
+    """The :class:`caikg.store.KnowledgeStore` of the web application: every query runs in a
+    worker forked from the same zygote as the SPARQL endpoint's, so the application process
+    holds no copy of the data. It has its own small pool of workers (``workers``), and its
+    queries get ``timeout`` seconds (default ``CAIKG_QUERY_TIMEOUT``)."""
+
+    def __init__(self, settings: Settings, workers: int = PAGE_WORKERS,
+                 timeout: float | None = None) -> None:
+        self.settings = settings
+        self.timeout = settings.query_timeout if timeout is None else timeout
+        self.executor = QueryExecutor(settings, workers=workers,
+                                      queue_timeout=max(settings.queue_timeout, self.timeout))
+        self._finalizer = weakref.finalize(self, self.executor.close)
+        info = self.executor._current_info()
+        self.instances = Instances(info.base_iri)
+        self._stats: tuple[str, list[str], int] | None = None
+
+    @property
+    def info(self) -> BuildInfo | None:
+        try:
+            return self.executor._current_info()
+        except StoreError:
+            return None
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def rows(self, query_text: str, *, bindings: Mapping[str, Term] | None = None,
+             default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+             ) -> tuple[list[str], list[tuple[Term | None, ...]]]:
+        return self.executor.rows(query_text, bindings=bindings, default_graphs=default_graphs,
+                                  named_graphs=named_graphs, timeout=self.timeout)
+
+    def triples(self, query_text: str, *, bindings: Mapping[str, Term] | None = None,
+                default_graphs: list[str] | None = None,
+                named_graphs: list[str] | None = None) -> list[ox.Triple]:
+        return self.executor.triples(query_text, bindings=bindings,
+                                     default_graphs=default_graphs, named_graphs=named_graphs,
+                                     timeout=self.timeout)
+
+    def select(self, name: str, default_graphs: list[str] | None = None,
+               **bindings: Term) -> list[Row]:
+        variables, rows = self.rows(queries.load(name).text, bindings=bindings,
+                                    default_graphs=default_graphs)
+        return [dict(zip(variables, row, strict=True)) for row in rows]
+
+    def construct(self, name: str, **bindings: Term) -> list[ox.Triple]:
+        return self.triples(queries.load(name).text, bindings=bindings)
+
+    def _stats_now(self) -> tuple[list[str], int]:
+        """Graphs and size of the current build (asked once per build: it is read-only)."""
+        version = self.executor.version
+        cached = self._stats
+        if cached is None or cached[0] != version:
+            payload = self.executor.job("stats", self.timeout)
+            cached = self._stats = (payload["version"], payload["named_graphs"], payload["len"])
+        return cached[1], cached[2]
+
+    def named_graphs(self) -> list[str]:
+        return list(self._stats_now()[0])
+
+    def data_graphs(self) -> list[str]:
+        return [g for g in self.named_graphs() if g != str(self.instances.ontology_graph)]
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        payload = self.executor.job("quads", DUMP_TIMEOUT, graph=graph)
+        return iter(payload["quads"])
+
+    def dump(self, output: IO[bytes], fmt: ox.RdfFormat, graphs: list[str] | None = None,
+             prefixes: Mapping[str, str] | None = None) -> None:
+        payload = self.executor.job("dump", DUMP_TIMEOUT, media_type=fmt.media_type,
+                                    graphs=graphs, prefixes=dict(prefixes or {}))
+        output.write(payload["body"])
+
+    def __len__(self) -> int:
+        return self._stats_now()[1]

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from .files import write_atomically
 from .namespaces import PREFIXES
-from .store import EmbeddedStore
+from .store import EmbeddedStore, KnowledgeStore
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
 }
 
 
-def export_graphs(store: EmbeddedStore, fmt: ExportFormat) -> list[str]:
+def export_graphs(store: KnowledgeStore, fmt: ExportFormat) -> list[str]:
     """Graphs in an export: dataset formats carry every named graph (ontology included);
     triple formats carry the data and its VoID description."""
     if fmt.rdf_format.supports_datasets:
@@ -46,14 +46,14 @@ def export_graphs(store: EmbeddedStore, fmt: ExportFormat) -> list[str]:
     return store.data_graphs()
 
 
-def prefixes_for(store: EmbeddedStore) -> dict[str, str]:
+def prefixes_for(store: KnowledgeStore) -> dict[str, str]:
     base = store.instances.base
     own = {name: f"{base}{name}/" for name in ("paper", "person", "venue", "technique",
                                                 "section", "scheme")}
     return {**PREFIXES, **own}
 
 
-def export_bytes(store: EmbeddedStore, fmt: ExportFormat) -> bytes:
+def export_bytes(store: KnowledgeStore, fmt: ExportFormat) -> bytes:
     buffer = io.BytesIO()
     if fmt.rdf_format == ox.RdfFormat.RDF_XML:
         _dump_xml_safe(store, buffer, export_graphs(store, fmt), prefixes_for(store))
@@ -62,7 +62,7 @@ def export_bytes(store: EmbeddedStore, fmt: ExportFormat) -> bytes:
     return buffer.getvalue()
 
 
-def _dump_xml_safe(store: EmbeddedStore, output: io.BytesIO, graphs: list[str],
+def _dump_xml_safe(store: KnowledgeStore, output: io.BytesIO, graphs: list[str],
                    prefixes: dict[str, str]) -> None:
     """RDF/XML with the characters XML 1.0 cannot carry (U+0001–U+001F other than tab, LF and
     CR, even escaped) replaced by U+FFFD in literals, as the SPARQL endpoint does
@@ -84,9 +84,37 @@ def _dump_xml_safe(store: EmbeddedStore, output: io.BytesIO, graphs: list[str],
     EmbeddedStore(memory, store.info).dump(output, ox.RdfFormat.RDF_XML, graphs, prefixes)
 
 
-def export(store: EmbeddedStore, fmt: ExportFormat, output: Path | None) -> int:
-    """Export to ``output`` (atomically) or to standard output; return the byte count."""
-    data = export_bytes(store, fmt)
+BUILD_EXPORTS = ("ttl",)
+"""Formats ``caikg build`` writes with every build (from the data it has in memory), so that
+``caikg export`` and ``/downloads`` only copy a file: Turtle, the format other knowledge
+graphs load. The others are written on first use."""
+
+
+def export_path(exports_dir: Path, version: str, fmt: ExportFormat) -> Path:
+    """Where the dump of data version ``version`` in ``fmt`` is kept."""
+    return exports_dir / version / f"caikg.{fmt.extension}"
+
+
+def write_build_exports(store: KnowledgeStore, exports_dir: Path, version: str) -> list[Path]:
+    """Write the :data:`BUILD_EXPORTS` of ``store`` (the data of a build) atomically."""
+    written = []
+    for name in BUILD_EXPORTS:
+        fmt = EXPORT_FORMATS[name]
+        path = export_path(exports_dir, version, fmt)
+        write_atomically(path, export_bytes(store, fmt))
+        written.append(path)
+    return written
+
+
+def export(store: KnowledgeStore, fmt: ExportFormat, output: Path | None,
+           exports_dir: Path | None = None) -> int:
+    """Export to ``output`` (atomically) or to standard output; return the byte count.
+
+    The dump the build wrote for the store's data version (in ``exports_dir``) is copied
+    when there is one."""
+    version = store.info.version if store.info else ""
+    kept = export_path(exports_dir, version, fmt) if exports_dir and version else None
+    data = kept.read_bytes() if kept is not None and kept.is_file() else export_bytes(store, fmt)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

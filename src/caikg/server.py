@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
+import time
 
 from .config import Settings
+from .store import KnowledgeStore
+
+log = logging.getLogger(__name__)
+
+WARM_INTERVAL = 10.0
+"""Seconds between two checks that the paper list of the current data version is loaded."""
 
 THREADS = 8
 """waitress's worker threads: requests beyond them wait in waitress's task queue (which logs
@@ -26,12 +35,31 @@ def limits(settings: Settings) -> dict[str, int]:
             "max_request_body_size": 4 * settings.max_body}
 
 
+def keep_warm(store: KnowledgeStore, interval: float = WARM_INTERVAL) -> threading.Thread:
+    """Load the paper list (browse, search) of each new data version in the background, so
+    that no visitor waits for it (at 1M triples it takes seconds)."""
+    from .views.browse import load_papers
+
+    def run() -> None:
+        while True:
+            try:
+                load_papers(store)
+            except Exception as exc:  # the store may be down for a while: try again later
+                log.warning("cannot load the paper list: %s", exc)
+            time.sleep(interval)
+
+    thread = threading.Thread(target=run, name="caikg-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 def serve(settings: Settings) -> None:
     import waitress
 
     from .app import create_app
 
     app = create_app(settings)
+    keep_warm(app.extensions["caikg_store"])
     print(f"caikg: serving http://{settings.host}:{settings.port}/ (Ctrl-C to stop)",
           file=sys.stderr, flush=True)
     waitress.serve(app, host=settings.host, port=settings.port, threads=THREADS, ident="caikg",

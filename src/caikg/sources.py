@@ -8,6 +8,7 @@ anything from the network); :func:`to_rdflib` converts for the libraries that ne
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -175,8 +176,9 @@ def parse_file(path: Path) -> Iterator[ox.Triple]:
         check_xml_prolog(path, data)
     try:
         # No base IRI: a relative IRI in a source file is an error, not a local file: IRI.
+        default = ox.DefaultGraph()
         for quad in ox.parse(data, format=fmt):
-            if quad.graph_name != ox.DefaultGraph():
+            if quad.graph_name != default:
                 raise SourceError(path, "named graphs are not allowed in a source file")
             yield quad.triple
     except SyntaxError as exc:
@@ -195,18 +197,21 @@ def read_sources(paths: Iterable[Path]) -> SourceSet:
     """Parse every RDF file in ``paths``."""
     out = SourceSet()
     typed: set[str] = set()
+    subject_files = out.subject_files
     for path in rdf_files(paths):
         out.files.append(path)
-        for triple in parse_file(path):
-            out.triples.append(triple)
+        start = len(out.triples)
+        out.triples.extend(parse_file(path))
+        # which file describes each subject (a second pass in C-speed builtins where possible)
+        for triple in itertools.islice(out.triples, start, None):
             subject = triple.subject
-            if isinstance(subject, ox.NamedNode):
+            if type(subject) is ox.NamedNode:
                 iri = subject.value
-                if triple.predicate == _RDF_TYPE and iri not in typed:
+                if iri not in subject_files:
+                    subject_files[iri] = path
+                if iri not in typed and triple.predicate == _RDF_TYPE:
                     typed.add(iri)
-                    out.subject_files[iri] = path
-                else:
-                    out.subject_files.setdefault(iri, path)
+                    subject_files[iri] = path
     return out
 
 
@@ -229,7 +234,8 @@ def find_subject_line(path: Path, iri: str) -> int | None:
     return None
 
 
-def _term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
+def rdflib_term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
+    """The rdflib term of a pyoxigraph term."""
     if isinstance(node, ox.NamedNode):
         return URIRef(node.value)
     if isinstance(node, ox.BlankNode):
@@ -249,7 +255,7 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: Graph | None = None) -> Graph
     out = Graph() if graph is None else graph
     add = out.add
     for t in triples:
-        add((_term(t.subject), _term(t.predicate), _term(t.object)))
+        add((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object)))
     return out
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .store import EmbeddedStore
+from .store import KnowledgeStore
 
 
 def _value(term: object) -> str:
@@ -17,7 +17,7 @@ def _int(term: object) -> int:
     return int(term.value) if isinstance(term, ox.Literal) else 0
 
 
-def collect_stats(store: EmbeddedStore, top: int = 10) -> dict[str, Any]:
+def collect_stats(store: KnowledgeStore, top: int = 10) -> dict[str, Any]:
     classes = store.select("dataset_class_partitions", default_graphs=store.data_graphs())
     authors = store.select("person_top_authors")[:top]
     techniques = store.select("technique_paper_counts",

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import pyoxigraph as ox
 
@@ -64,19 +64,102 @@ class BuildInfo:
 
 
 def data_version(graphs: Mapping[str, Iterable[ox.Triple]]) -> str:
-    """A content hash of the data, independent of triple order and blank node labels."""
-    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
-             for name, triples in graphs.items() for t in triples]
-    if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
-           for q in quads):
-        dataset = ox.Dataset(quads)
-        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        quads = list(dataset)
+    """A content hash of the data: independent of the order of graphs and triples, of
+    duplicates and of blank node labels (a graph with blank nodes is canonicalised, RDFC-1.0).
+
+    Each graph's triples are written as N-Triples by Oxigraph, and the sorted distinct lines
+    are hashed (about 3 s for a million triples).
+    """
     digest = hashlib.sha256()
-    for line in sorted(str(q) for q in quads):
-        digest.update(line.encode())
+    for name in sorted(graphs):
+        triples = list(graphs[name])
+        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+               for t in triples):
+            dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+            dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+            triples = [q.triple for q in dataset]
+        lines = sorted(set((ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+                           .splitlines()))
+        digest.update(f"<{name}>\n".encode())
+        digest.update(b"\n".join(lines))
         digest.update(b"\n")
     return digest.hexdigest()[:16]
+
+
+def graph_sizes(store: ox.Store, graphs: Iterable[str]) -> dict[str, int]:
+    """Triples per named graph (zero for a graph the store does not have)."""
+    solutions = store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert isinstance(solutions, ox.QuerySolutions)
+    counts = {row[0].value: int(row[1].value) for row in solutions}
+    return {g: counts.get(g, 0) for g in graphs}
+
+
+class KnowledgeStore(Protocol):
+    """What the application needs from a store, whatever engine holds the data.
+
+    Implemented by :class:`EmbeddedStore` (Oxigraph in this process),
+    :class:`caikg.executor.PooledStore` (Oxigraph in worker processes) and
+    :class:`caikg.remote.RemoteStore` (a SPARQL 1.1 server).
+    """
+
+    instances: Instances
+
+    @property
+    def info(self) -> BuildInfo | None:
+        """Metadata of the build being served (its ``version`` is the data version)."""
+
+    def select(self, name: str, default_graphs: list[str] | None = None,
+               **bindings: Term) -> list[Row]:
+        """Rows of the SELECT query in ``queries/<name>.rq`` with ``bindings``."""
+
+    def construct(self, name: str, **bindings: Term) -> list[ox.Triple]:
+        """Triples of the CONSTRUCT query in ``queries/<name>.rq``."""
+
+    def named_graphs(self) -> list[str]:
+        """The graphs of the dataset being served."""
+
+    def data_graphs(self) -> list[str]:
+        """Every graph but the ontology's."""
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """The quads of ``graph`` (or of every graph)."""
+
+    def dump(self, output: IO[bytes], fmt: ox.RdfFormat, graphs: list[str] | None = None,
+             prefixes: Mapping[str, str] | None = None) -> None:
+        """Serialise ``graphs`` (default: all) deterministically into ``output``."""
+
+    def __len__(self) -> int:
+        """How many quads the store holds."""
+
+
+class Executor(Protocol):
+    """What the SPARQL endpoint needs: run a user's query with a deadline and a row cap and
+    return it serialised (:class:`caikg.executor.QueryResult`). Implemented by
+    :class:`caikg.executor.QueryExecutor` and :class:`caikg.remote.RemoteExecutor`."""
+
+    size: int
+
+    @property
+    def version(self) -> str:
+        """The data version the next query will be answered from."""
+
+    @property
+    def jobs(self) -> int:
+        """How many queries were run."""
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Processes running queries (none for a remote store)."""
+
+    def execute(self, query: str, *, result_format: str, graph_format: str,
+                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+                bindings: Mapping[str, Term] | None = None, timeout: float | None = None,
+                limit: int | None = None) -> Any:
+        """Run ``query``; raise the errors of :mod:`caikg.executor` when it cannot."""
+
+    def close(self) -> None:
+        """Release processes and connections."""
 
 
 class EmbeddedStore:
@@ -95,7 +178,11 @@ class EmbeddedStore:
         link = settings.store_link
         if not link.exists():
             raise NoStoreError(f"no store in {settings.home}: run 'caikg build' first")
-        path = link.resolve()
+        return cls.open_path(link.resolve(), in_memory=in_memory)
+
+    @classmethod
+    def open_path(cls, path: Path, *, in_memory: bool = False) -> EmbeddedStore:
+        """The store in directory ``path`` (read-only, or copied into memory)."""
         info = BuildInfo.read(path)
         try:
             disk = ox.Store.read_only(str(path))
@@ -105,16 +192,17 @@ class EmbeddedStore:
             return cls(disk, info, path)
         memory = ox.Store()
         memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+        del disk
         return cls(memory, info, path)
 
     @classmethod
-    def in_memory(cls, graphs: Mapping[str, Iterable[ox.Triple]], base_iri: str) -> EmbeddedStore:
+    def in_memory(cls, graphs: Mapping[str, Iterable[ox.Triple]], base_iri: str,
+                  version: str | None = None) -> EmbeddedStore:
+        """A store in memory holding ``graphs``; ``version``: their data version, if known."""
         store = ox.Store()
         _load_graphs(store, graphs)
-        info = BuildInfo(version=data_version(graphs), built_at="", base_iri=base_iri,
-                         graphs={g: len(list(store.quads_for_pattern(None, None, None,
-                                                                      ox.NamedNode(g))))
-                                 for g in graphs})
+        info = BuildInfo(version=version if version is not None else data_version(graphs),
+                         built_at="", base_iri=base_iri, graphs=graph_sizes(store, graphs))
         return cls(store, info)
 
     # -- queries -------------------------------------------------------------------------
@@ -163,8 +251,30 @@ class EmbeddedStore:
 
     def dump(self, output: IO[bytes], fmt: ox.RdfFormat, graphs: list[str] | None = None,
              prefixes: Mapping[str, str] | None = None) -> None:
-        """Serialise deterministically (sorted), as quads for dataset formats."""
+        """Serialise ``graphs`` (default: all) deterministically: the same store gives the
+        same bytes.
+
+        Turtle, N-Triples, N-Quads and TriG are written by Oxigraph itself, graph after graph
+        in its index order (a Turtle document per graph, concatenated: a valid Turtle document
+        whose prefixes are declared again); the other formats are serialised from the sorted
+        triples (quads for dataset formats).
+        """
         chosen = graphs if graphs is not None else self.named_graphs()
+        fast = {ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS,
+                ox.RdfFormat.TRIG}
+        if fmt in fast:
+            if fmt.supports_datasets and sorted(chosen) == self.named_graphs():
+                self._store.dump(output, fmt, prefixes=dict(prefixes or {}))
+                return
+            for g in chosen:
+                if fmt.supports_datasets:
+                    ox.serialize(self._store.quads_for_pattern(None, None, None,
+                                                               ox.NamedNode(g)),
+                                 output, format=fmt, prefixes=dict(prefixes or {}))
+                else:
+                    self._store.dump(output, fmt, from_graph=ox.NamedNode(g),
+                                     prefixes=dict(prefixes or {}))
+            return
         quads: list[ox.Quad] = []
         for g in chosen:
             quads.extend(self.quads(g))
@@ -176,6 +286,11 @@ class EmbeddedStore:
             triples = sorted({q.triple for q in quads}, key=lambda t: (
                 str(t.subject), str(t.predicate), str(t.object)))
             ox.serialize(triples, output, format=fmt, prefixes=dict(prefixes or {}))
+
+
+def load_graphs(store: EmbeddedStore, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+    """Add ``graphs`` (name → triples) to ``store``."""
+    _load_graphs(store._store, graphs)
 
 
 def _load_graphs(store: ox.Store, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
@@ -213,18 +328,15 @@ def write_store(settings: Settings, graphs: Mapping[str, Iterable[ox.Triple]],
     settings.stores_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     target = settings.stores_dir / f"{stamp}-{info.version}-{os.getpid()}"
-    current, n = current_store_dir(settings), 1
-    while current is not None and target.resolve() == current:  # same second, version, pid
+    n = 1
+    while target.exists():  # same second, version and pid: never reuse a store's directory
         target = settings.stores_dir / f"{stamp}-{info.version}-{os.getpid()}-{n}"
         n += 1
-    if target.exists():
-        shutil.rmtree(target)
     try:
         store = ox.Store(str(target))
         _load_graphs(store, graphs)
         store.flush()
-        info.graphs = {g: len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(g))))
-                       for g in graphs}
+        info.graphs = graph_sizes(store, graphs)
         del store
         tmp_info = target / (BUILD_INFO + ".tmp")
         tmp_info.write_text(json.dumps(asdict(info), indent=2, sort_keys=True) + "\n",

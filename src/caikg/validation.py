@@ -3,10 +3,21 @@
 Results are grouped by focus node and, when the data came from files, located in them.
 Severities are used on purpose: ``sh:Violation`` fails a build, ``sh:Warning`` and ``sh:Info``
 are reported but do not.
+
+Two engines give the same results: ``sparql`` (the default, ``CAIKG_SHACL_ENGINE``; see
+:mod:`caikg.shacl_sparql`) compiles the shapes into SPARQL run over an in-memory Oxigraph
+store, many times faster; ``pyshacl`` runs pySHACL on an rdflib copy of the data. When the
+shapes use a feature the SPARQL compiler does not support, :func:`validate_sources` logs a
+note and uses pySHACL. :func:`validate_graph` is always pySHACL. Both engines' report graphs
+are read by the same code (:func:`_read_report`), so shapes, paths and values are rendered
+alike: IRIs as prefixed names, a blank-node shape by its blank node label in the shapes
+graph, an inverse path as ``^prefix:name``.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +31,8 @@ from .config import Settings
 from .namespaces import bind_prefixes
 from .sources import SourceSet, read_sources, to_rdflib
 
+log = logging.getLogger(__name__)
+ENGINES = ("sparql", "pyshacl")
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
@@ -46,6 +59,10 @@ class ValidationResult:
 class ValidationReport:
     results: list[ValidationResult] = field(default_factory=list)
     graph: Graph = field(default_factory=Graph)
+    engine: str = "pyshacl"
+    """The engine that produced the results ("sparql" or "pyshacl")."""
+    note: str | None = None
+    """Why the requested engine was not used (unsupported shape feature), if it was not."""
 
     @property
     def violations(self) -> list[ValidationResult]:
@@ -117,8 +134,14 @@ def validate_graph(data: Graph, shapes: Graph, sources: SourceSet | None = None
         advanced=True,
     )
     assert isinstance(report_graph, Graph)
-    bind_prefixes(report_graph)
     bind_prefixes(data)
+    return _read_report(report_graph, data, sources, engine="pyshacl")
+
+
+def _read_report(report_graph: Graph, data_ns: Graph, sources: SourceSet | None,
+                 engine: str) -> ValidationReport:
+    """The results of an ``sh:ValidationReport`` graph; ``data_ns`` names the paths."""
+    bind_prefixes(report_graph)
     results: list[ValidationResult] = []
     top_level = [r for report in report_graph.subjects(RDF.type, SH.ValidationReport)
                  for r in report_graph.objects(report, SH.result)]
@@ -139,13 +162,51 @@ def validate_graph(data: Graph, shapes: Graph, sources: SourceSet | None = None
             message=str(message) if message is not None else "constraint not met",
             shape=_short(shape, report_graph) or "?",
             constraint=(_short(constraint, report_graph) or "?").replace("sh:", ""),
-            path=_short(path, data, report_graph),
+            path=_short(path, data_ns, report_graph),
             value=str(value) if value is not None else None,
             file=file,
             line=line,
         ))
-    return ValidationReport(results=results, graph=report_graph)
+    return ValidationReport(results=results, graph=report_graph, engine=engine)
 
 
-def validate_sources(sources: SourceSet, settings: Settings) -> ValidationReport:
-    return validate_graph(to_rdflib(sources.triples), load_shapes(settings), sources)
+def validate_sparql(sources: SourceSet, shapes: Graph) -> ValidationReport:
+    """Validate with the SPARQL engine; raise ``shacl_sparql.Unsupported`` if it cannot."""
+    from . import shacl_sparql
+
+    start = time.perf_counter()
+    store = shacl_sparql.load_store(sources.triples)
+    compiled = shacl_sparql.compile_shapes(
+        shapes, subclasses=shacl_sparql.has_subclass_triples(store))
+    loaded = time.perf_counter()
+    try:
+        report_graph = shacl_sparql.run(compiled, store)
+    except (OSError, SyntaxError, ValueError) as exc:  # e.g. a regex Oxigraph rejects
+        raise shacl_sparql.Unsupported(f"a compiled query failed: {exc}") from exc
+    log.debug("SPARQL SHACL engine: %d queries, load %.2f s, queries %.2f s",
+              len(compiled.checks), loaded - start, time.perf_counter() - loaded)
+    return _read_report(report_graph, bind_prefixes(Graph()), sources, engine="sparql")
+
+
+def validate_sources(sources: SourceSet, settings: Settings, engine: str | None = None
+                     ) -> ValidationReport:
+    """Validate ``sources`` against the shapes with ``engine`` (default: the setting
+    ``CAIKG_SHACL_ENGINE``); the SPARQL engine falls back to pySHACL, with a logged note,
+    when the shapes use a feature it does not support."""
+    engine = engine or settings.shacl_engine
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r} (use one of {', '.join(ENGINES)})")
+    shapes = load_shapes(settings)
+    note = None
+    if engine == "sparql":
+        from .shacl_sparql import Unsupported
+
+        try:
+            return validate_sparql(sources, shapes)
+        except Unsupported as exc:
+            note = (f"SPARQL SHACL engine cannot validate these shapes ({exc}); "
+                    f"validating with pySHACL instead")
+            log.warning(note)
+    report = validate_graph(to_rdflib(sources.triples), shapes, sources)
+    report.note = note
+    return report

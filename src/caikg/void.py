@@ -30,7 +30,8 @@ def _count(term: object) -> int:
     return int(term.value)
 
 
-def describe(store: EmbeddedStore, version: str) -> list[ox.Triple]:
+def describe(store: EmbeddedStore, version: str, modified: str | None = None
+             ) -> list[ox.Triple]:
     """VoID triples for the data in ``store`` (its default graph is the union of the data)."""
     inst = store.instances
     ds = _n(str(inst.dataset))
@@ -46,6 +47,9 @@ def describe(store: EmbeddedStore, version: str) -> list[ox.Triple]:
         "compound AI, as linked data.", language="en"))
     add(ds, DCTERMS + "license", _n(LICENSE))
     add(ds, "http://www.w3.org/2002/07/owl#versionInfo", ox.Literal(version))
+    if modified:
+        add(ds, DCTERMS + "modified", ox.Literal(
+            modified, datatype=_n("http://www.w3.org/2001/XMLSchema#dateTime")))
     add(ds, VOID + "uriSpace", ox.Literal(inst.base))
     add(ds, VOID + "sparqlEndpoint", _n(inst.base + "sparql"))
     for ext in DUMP_FORMATS:

@@ -8,8 +8,8 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..config import Settings
-from ..executor import QueryExecutor
-from ..store import EmbeddedStore
+from ..executor import PooledStore, QueryExecutor
+from ..store import Executor, KnowledgeStore
 
 YASGUI_STYLE_HASH = "sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk="
 """The one fixed <style> element YASGUI 4.6.2's results table injects (web/vendor.sh prints
@@ -31,8 +31,8 @@ class URITooLong(HTTPException):
                    "SPARQL queries with POST.")
 
 
-def create_app(settings: Settings, store: EmbeddedStore | None = None,
-               executor: QueryExecutor | None = None) -> Flask:
+def create_app(settings: Settings, store: KnowledgeStore | None = None,
+               executor: Executor | None = None) -> Flask:
     """An app over the current store of ``settings.home``.
 
     ``store`` (in memory, for pages) and ``executor`` (worker processes, for user queries)
@@ -46,13 +46,18 @@ def create_app(settings: Settings, store: EmbeddedStore | None = None,
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.url_map.merge_slashes = False  # no redirects built from the request's Host header
     app.extensions["caikg_settings"] = settings
-    app.extensions["caikg_store"] = store if store is not None else EmbeddedStore.open(
-        settings, in_memory=True)
+    if settings.remote and store is None and executor is None:
+        from ..remote import RemoteExecutor, RemoteStore
+
+        remote_store = RemoteStore(settings)  # the app then holds no data of its own
+        store, executor = remote_store, RemoteExecutor(settings, remote_store)
+    app.extensions["caikg_store"] = store if store is not None else PooledStore(settings)
     if executor is None:
         executor = QueryExecutor(settings, workers=settings.workers,
                                  queue_timeout=settings.queue_timeout)
         atexit.register(executor.close)
     app.extensions["caikg_executor"] = executor
+    app.extensions["caikg_version"] = lambda: executor.version
 
     from .. import views
     from . import api, filters, home, pages, sparql
@@ -88,4 +93,6 @@ def create_app(settings: Settings, store: EmbeddedStore | None = None,
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
+    from .caching import install as install_caching  # last: after the request limits
+    install_caching(app, settings)
     return app

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 from flask import Response, current_app
 
 from .. import queries
 from ..config import CANONICAL_BASE_IRI, Settings
-from ..executor import Overloaded, QueryError, QueryExecutor, QuerySyntaxError, QueryTimeout
+from ..executor import Overloaded, QueryError, QuerySyntaxError, QueryTimeout
 from ..guard import QueryRefused
 from ..namespaces import Instances
 from ..protocol import ProtocolError
-from ..store import EmbeddedStore
+from ..store import Executor, KnowledgeStore
 
 DEFAULT_EXAMPLE = "technique_papers_per_year"
 """The example the query editor opens with."""
 
 
-def store() -> EmbeddedStore:
-    st = current_app.extensions["caikg_store"]
-    assert isinstance(st, EmbeddedStore)
-    return st
+def store() -> KnowledgeStore:
+    # no isinstance() on the Protocol: it would read properties (a remote store's info)
+    return cast(KnowledgeStore, current_app.extensions["caikg_store"])
 
 
 def settings() -> Settings:
@@ -40,10 +40,8 @@ def examples() -> list[queries.Query]:
             for q in found]
 
 
-def executor() -> QueryExecutor:
-    ex = current_app.extensions["caikg_executor"]
-    assert isinstance(ex, QueryExecutor)
-    return ex
+def executor() -> Executor:
+    return cast(Executor, current_app.extensions["caikg_executor"])
 
 
 def plain_error(status: int, message: str) -> Response:

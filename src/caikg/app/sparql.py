@@ -6,7 +6,6 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
-from ..executor import QueryExecutor
 from ..formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_media_type, by_name
 from ..guard import query_form
 from ..namespaces import PREFIXES
@@ -101,8 +100,7 @@ def endpoint() -> Response:
         form = query_form(req.query)
         formats = GRAPH_FORMATS if form in {"CONSTRUCT", "DESCRIBE"} else RESULT_FORMATS
         fmt = _choose(req, formats)
-        ex: QueryExecutor = executor()
-        result = ex.execute(
+        result = executor().execute(
             req.query,
             result_format=fmt.key if formats is RESULT_FORMATS else "json",
             graph_format=fmt.key if formats is GRAPH_FORMATS else "ttl",

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..store import EmbeddedStore, Row
+from ..store import KnowledgeStore, Row
 
 KINDS = ("paper", "person", "venue", "technique", "section", "scheme")
 """The path segments of dereferenceable entity IRIs (docs/MODEL.md)."""
@@ -26,7 +26,7 @@ class Page:
     title: str = ""
 
 
-ViewFunction = Callable[[EmbeddedStore, str], Page | None]
+ViewFunction = Callable[[KnowledgeStore, str], Page | None]
 VIEWS: dict[str, ViewFunction] = {}
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, plain
 from .section import _notation_key
 
@@ -75,23 +75,26 @@ def _status_key(iri: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", local).lower()
 
 
-_cache: weakref.WeakKeyDictionary[EmbeddedStore, list[Paper]] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[KnowledgeStore, tuple[str, list[Paper]]] = \
+    weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def load_papers(store: EmbeddedStore) -> list[Paper]:
-    """Every work, newest first then by title (cached per store)."""
+def load_papers(store: KnowledgeStore) -> list[Paper]:
+    """Every work, newest first then by title (cached per store and data version: a store
+    served by worker processes or a remote server changes with every build)."""
+    version = store.info.version if store.info else ""
     with _lock:
         cached = _cache.get(store)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] == version:
+        return cached[1]
     papers = _load(store)
     with _lock:
-        _cache[store] = papers
+        _cache[store] = (version, papers)
     return papers
 
 
-def _load(store: EmbeddedStore) -> list[Paper]:
+def _load(store: KnowledgeStore) -> list[Paper]:
     base = store.instances.base
     papers: dict[str, Paper] = {}
     section_notation: dict[str, str] = {}
@@ -234,7 +237,7 @@ def _sort_key(facet: str) -> Callable[[FacetValue], tuple[Any, ...]]:
     return lambda v: (-v.count, v.label.casefold())
 
 
-def browse_page(store: EmbeddedStore, args: Args) -> Page:
+def browse_page(store: KnowledgeStore, args: Args) -> Page:
     papers = load_papers(store)
     known: dict[str, dict[str, str]] = {f: {} for f in FACETS}
     for p in papers:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ..export import EXPORT_FORMATS
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, plain
 
 VOID = "http://rdfs.org/ns/void#"
@@ -22,7 +22,7 @@ NUMBERS = [("triples", "Triples"), ("entities", "Entities"), ("classes", "Classe
            ("distinctObjects", "Distinct objects")]
 
 
-def downloads_page(store: EmbeddedStore) -> Page:
+def downloads_page(store: KnowledgeStore) -> Page:
     dataset = str(store.instances.dataset)
     rows = plain(store.select("dataset_void", default_graphs=[str(store.instances.void_graph)],
                               dataset=ox.NamedNode(dataset)))

@@ -3,15 +3,15 @@ the newest papers."""
 
 from __future__ import annotations
 
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, plain
-from .browse import load_papers
 from .scheme import concept_tree
 
 NEWEST = 10
+"""Papers the home page lists (``queries/work_newest.rq`` has the same LIMIT)."""
 
 
-def home_page(store: EmbeddedStore) -> Page:
+def home_page(store: KnowledgeStore) -> Page:
     counts = plain(store.select("dataset_counts"))[0]
     taxonomy, technique_count = concept_tree(store, str(store.instances.techniques_scheme))
     lists = []
@@ -20,7 +20,11 @@ def home_page(store: EmbeddedStore) -> Page:
         sections, _ = concept_tree(store, scheme)
         lists.append({"scheme": scheme, "title": row["title"] or scheme,
                       "works": int(row["works"] or 0), "sections": sections})
-    papers = load_papers(store)
+    newest: dict[str, dict[str, str | None]] = {}
+    for row in plain(store.select("work_newest")):
+        work = row["work"] or ""
+        newest.setdefault(work, {"work": work, "title": row["title"], "year": row["year"],
+                                 "venue_name": row["venueName"]})
     classes = plain(store.select("dataset_class_partitions", default_graphs=store.data_graphs()))
     return Page("home.html", title="Compound AI Knowledge Graph", context={
         "counts": {
@@ -34,7 +38,7 @@ def home_page(store: EmbeddedStore) -> Page:
         "version": store.info.version if store.info else None,
         "taxonomy": taxonomy,
         "lists": lists,
-        "newest": papers[:NEWEST],
-        "paper_total": len(papers),
+        "newest": list(newest.values())[:NEWEST],
+        "paper_total": int(counts["works"] or 0),
         "classes": [{"class": r["class"], "count": int(r["entities"] or 0)} for r in classes],
     })

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..namespaces import CAIKG, PREFIXES
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, plain
 
 NS = str(CAIKG._NS)
@@ -83,7 +83,7 @@ def _term(iri: str, props: dict[str, list[str]]) -> Term:
     return Term(iri, local, label, props.get(RDF_TYPE, []), definition, relations)
 
 
-def ontology_page(store: EmbeddedStore) -> Page:
+def ontology_page(store: KnowledgeStore) -> Page:
     rows = plain(store.select("dataset_ontology_terms",
                               default_graphs=[str(store.instances.ontology_graph)]))
     terms = _by_term(rows)

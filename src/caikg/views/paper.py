@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from ..bibtex import bibtex_for
-from ..store import EmbeddedStore, Row
+from ..store import KnowledgeStore, Row
 from . import Page, value, view
 
 AUTHOR_WEIGHT = 2
@@ -91,7 +91,7 @@ def identifiers(f: dict[str, str | None]) -> list[Identifier]:
     return out
 
 
-def related_papers(store: EmbeddedStore, node: ox.NamedNode) -> list[Related]:
+def related_papers(store: KnowledgeStore, node: ox.NamedNode) -> list[Related]:
     """The works sharing most with ``node`` (``paper_related_ranked.rq``: score = 2 × shared
     authors + shared techniques; ties by newer year, then title), each with the shared
     authors and techniques that explain it (``paper_related.rq``)."""
@@ -129,7 +129,7 @@ class EnrichmentFact:
     href: str | None
 
 
-def enrichment_facts(store: EmbeddedStore, node: ox.NamedNode) -> list[EnrichmentFact]:
+def enrichment_facts(store: KnowledgeStore, node: ox.NamedNode) -> list[EnrichmentFact]:
     """What enrichment says about the work besides its identity links (shown marked as
     coming from Wikidata)."""
     graph = ox.NamedNode(str(store.instances.enrichment_graph))
@@ -150,7 +150,7 @@ def enrichment_facts(store: EmbeddedStore, node: ox.NamedNode) -> list[Enrichmen
     return facts
 
 
-def external_links(store: EmbeddedStore, node: ox.NamedNode) -> list[ExternalLink]:
+def external_links(store: KnowledgeStore, node: ox.NamedNode) -> list[ExternalLink]:
     """``owl:sameAs`` / ``schema:sameAs`` / ``skos:exactMatch`` links of the work in the
     enrichment graph (Wikidata items are linked to their page on wikidata.org)."""
     graph = ox.NamedNode(str(store.instances.enrichment_graph))
@@ -180,7 +180,7 @@ def type_label(f: dict[str, str | None]) -> str:
 
 
 @view("paper")
-def paper_page(store: EmbeddedStore, iri: str) -> Page | None:
+def paper_page(store: KnowledgeStore, iri: str) -> Page | None:
     try:
         node = ox.NamedNode(iri)
     except ValueError:  # not an IRI at all (e.g. a path with spaces or angle brackets)

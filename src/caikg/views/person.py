@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from markupsafe import Markup
 
 from ..network import network_svg
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, value, view
 
 NETWORK_NODES = 25
@@ -75,12 +75,12 @@ class ExternalId:
     href: str | None
 
 
-def site_path(store: EmbeddedStore, iri: str) -> str | None:
+def site_path(store: KnowledgeStore, iri: str) -> str | None:
     base = store.instances.base
     return "/" + iri[len(base):] if iri.startswith(base) else None
 
 
-def external_ids(store: EmbeddedStore, node: ox.NamedNode) -> list[ExternalId]:
+def external_ids(store: KnowledgeStore, node: ox.NamedNode) -> list[ExternalId]:
     """ORCID, DBLP, Google Scholar and Wikidata identifiers of the person in the enrichment
     graph (as links where a link can be made), each once."""
     graph = ox.NamedNode(str(store.instances.enrichment_graph))
@@ -113,7 +113,7 @@ def external_ids(store: EmbeddedStore, node: ox.NamedNode) -> list[ExternalId]:
     return sorted(out, key=lambda e: (order.get(e.kind, 9), e.text))
 
 
-def names(store: EmbeddedStore, node: ox.NamedNode) -> tuple[str | None, list[dict[str, Any]]]:
+def names(store: KnowledgeStore, node: ox.NamedNode) -> tuple[str | None, list[dict[str, Any]]]:
     """The person's name and the other forms: alternate names and printed forms, each once
     with where it comes from and how many works print it."""
     name: str | None = None
@@ -136,7 +136,7 @@ def names(store: EmbeddedStore, node: ox.NamedNode) -> tuple[str | None, list[di
 
 
 @view("person")
-def person_page(store: EmbeddedStore, iri: str) -> Page | None:
+def person_page(store: KnowledgeStore, iri: str) -> Page | None:
     try:
         node = ox.NamedNode(iri)
     except ValueError:  # not an IRI at all (e.g. a path with spaces or angle brackets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, iri, plain, view
 from .section import _notation_key
 
@@ -20,7 +20,7 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def concept_tree(store: EmbeddedStore, scheme: str) -> tuple[list[Node], int]:
+def concept_tree(store: KnowledgeStore, scheme: str) -> tuple[list[Node], int]:
     """The concepts of ``scheme`` as a forest (roots: concepts without a broader concept in
     the scheme) and the number of distinct concepts. A concept with several broader concepts
     appears under each; cycles are cut."""
@@ -58,7 +58,7 @@ def concept_tree(store: EmbeddedStore, scheme: str) -> tuple[list[Node], int]:
 
 
 @view("scheme")
-def scheme_page(store: EmbeddedStore, scheme: str) -> Page | None:
+def scheme_page(store: KnowledgeStore, scheme: str) -> Page | None:
     rows = plain(store.select("scheme_description", scheme=iri(scheme)))
     if not rows:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, iri, plain, view
 from .technique import concept_facts
 
@@ -15,7 +15,7 @@ def _notation_key(notation: str | None) -> tuple[Any, ...]:
 
 
 @view("section")
-def section_page(store: EmbeddedStore, section: str) -> Page | None:
+def section_page(store: KnowledgeStore, section: str) -> Page | None:
     facts = concept_facts(plain(store.select("section_concept", section=iri(section))))
     if "prefLabel" not in facts or "inScheme" not in facts:
         return None

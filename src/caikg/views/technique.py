@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..charts import bar_chart_svg
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, iri, plain, view
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -36,7 +36,7 @@ def works_by_year_chart(title: str, years: list[str | None], chart_id: str) -> M
 
 
 @view("technique")
-def technique_page(store: EmbeddedStore, technique: str) -> Page | None:
+def technique_page(store: KnowledgeStore, technique: str) -> Page | None:
     facts = concept_facts(plain(store.select("technique_concept", technique=iri(technique))))
     if "prefLabel" not in facts:
         return None

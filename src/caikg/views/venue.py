@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from ..store import EmbeddedStore
+from ..store import KnowledgeStore
 from . import Page, iri, plain, view
 from .technique import works_by_year_chart
 
@@ -31,7 +31,7 @@ def _year(year: str | None) -> int:
 
 
 @view("venue")
-def venue_page(store: EmbeddedStore, venue: str) -> Page | None:
+def venue_page(store: KnowledgeStore, venue: str) -> Page | None:
     rows = plain(store.select("venue_description", venue=iri(venue)))
     types = {r["type"] for r in rows}
     kind = next(((k, name) for t, k, name in KINDS if t in types), None)
