@@ -54,6 +54,8 @@ GRAPH_TYPE = "application/n-triples"
 SERVERS = ("caikg", "oxigraph", "oxigraph-ro")
 SERVER_LABELS = {"caikg": "caikg serve", "oxigraph": "oxigraph serve",
                  "oxigraph-ro": "oxigraph serve-read-only",
+                 "oxigraph-mem": "oxigraph serve (in memory, loaded over HTTP)",
+                 "caikg-cached": "caikg serve (default settings: result cache on)",
                  "caikg-timed": "caikg serve with a WSGI timer (benchmarks/timed_server.py)"}
 START_TIMEOUT = 300.0
 REQUEST_TIMEOUT = 120.0
@@ -74,14 +76,28 @@ def size_label(n: int) -> str:
     return str(n)
 
 
+def ensure_data(cache: Path, triples: int, seed: int) -> tuple[Path, float | None]:
+    """The generated data file of this size and seed under ``cache/data`` (generated unless it
+    is there already) and the seconds the generation took (None when cached)."""
+    data = cache / "data" / f"syn-{size_label(triples)}-s{seed}.nt"
+    if data.exists():
+        log(f"using cached data {data}")
+        return data, None
+    log(f"generating {data}")
+    start = time.perf_counter()
+    generate.generate(triples, data, seed, progress=log)
+    return data, time.perf_counter() - start
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def run_timed(cmd: Sequence[str], env: dict[str, str], what: str,
-              timeout: float = 1800.0) -> float:
+def run_command(cmd: Sequence[Any], env: dict[str, str], what: str,
+                timeout: float = 1800.0) -> tuple[float, str]:
+    """Run ``cmd``; return its wall time in seconds and its output (stdout and stderr)."""
     log(f"{what}: {' '.join(str(c) for c in cmd)}")
     start = time.perf_counter()
     proc = subprocess.run([str(c) for c in cmd], env=env, stdout=subprocess.PIPE,
@@ -91,7 +107,12 @@ def run_timed(cmd: Sequence[str], env: dict[str, str], what: str,
         sys.stderr.write(proc.stdout[-5000:])
         raise SystemExit(f"{what} failed (exit code {proc.returncode})")
     log(f"{what}: {elapsed:.1f} s")
-    return elapsed
+    return elapsed, proc.stdout
+
+
+def run_timed(cmd: Sequence[Any], env: dict[str, str], what: str,
+              timeout: float = 1800.0) -> float:
+    return run_command(cmd, env, what, timeout)[0]
 
 
 # -- servers ---------------------------------------------------------------------------------
@@ -610,14 +631,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup: dict[str, float] = {}
 
     # 1. data
-    data = cache / "data" / f"syn-{label}-s{args.seed}.nt"
-    if data.exists():
-        log(f"using cached data {data}")
-    else:
-        log(f"generating {data}")
-        start = time.perf_counter()
-        generate.generate(args.triples, data, args.seed, progress=log)
-        setup["generate data (benchmarks/generate.py)"] = time.perf_counter() - start
+    data, seconds = ensure_data(cache, args.triples, args.seed)
+    if seconds is not None:
+        setup["generate data (benchmarks/generate.py)"] = seconds
     with open(data, "rb") as fh:
         generated = sum(1 for _ in fh)
 

@@ -275,3 +275,24 @@ def test_pages_are_answered_while_every_sparql_worker_is_busy(built_settings: Se
         pooled.close()
         ex.close()
     assert_gone(ex, pids)
+
+
+def test_recycling_follows_the_memory_budget() -> None:
+    """Workers keep what they copied of the store while CAIKG_MEMORY_LIMIT has room for it
+    (a fresh fork's first scan is ~3× slower), and give it back when it has not."""
+    from caikg.config import load_settings
+    from caikg.executor import _RECYCLE_AFTER, PAGE_WORKERS, recycle_threshold
+    from caikg.store import BuildInfo
+
+    def threshold(triples: int, limit: int, workers: int = 2) -> int:
+        settings = load_settings(environ={}, memory_limit=limit, workers=workers)
+        info = BuildInfo("v", "", "https://w3id.org/caikg/", graphs={"g": triples})
+        return recycle_threshold(settings, info)
+
+    mib = 1024 * 1024
+    assert threshold(1_000_000, 1024) < 280 * mib < threshold(1_000_000, 2048)  # a 1M scan
+    assert threshold(100_000, 1024) > threshold(1_000_000, 1024)
+    assert threshold(1_000_000, 1024, workers=1) > threshold(1_000_000, 1024, workers=4)
+    assert threshold(5_000_000, 1024) == _RECYCLE_AFTER  # never below the floor
+    total = 2 + PAGE_WORKERS
+    assert threshold(0, 4096) * total <= 4096 * mib

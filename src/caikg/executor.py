@@ -406,6 +406,26 @@ so a query that scans the store copies the pages it touched out of the zygote's 
 a ``COUNT(*)`` over 1M triples leaves a worker with ~310 MiB of private pages, for good. A
 fresh fork shares them again, and costs milliseconds."""
 
+_SCAN_SECONDS = 0.02
+"""Jobs shorter than this are not checked for copied memory (a lookup copies little)."""
+
+APP_MEMORY = 150 * _MIB
+"""What the web application process itself takes, for :func:`recycle_threshold`."""
+
+
+def recycle_threshold(settings: Settings, info: BuildInfo) -> int:
+    """Private bytes a worker may keep after a job before it is replaced by a fresh fork.
+
+    ``CAIKG_MEMORY_LIMIT`` less the store (as the zygote holds it) and the app, shared by every
+    worker (``CAIKG_WORKERS`` and the pages' pool); at least :data:`_RECYCLE_AFTER`. A fresh
+    fork costs milliseconds, but its first scan of the store runs ~3× slower (it copies the
+    pages it touches again): with room in the budget (small stores, or a higher limit) workers
+    stay warm; with none they give memory back after each scan."""
+    workers = settings.workers + PAGE_WORKERS
+    room = settings.memory_limit * _MIB - estimated_memory(info) * 2 // 3 - APP_MEMORY
+    return max(_RECYCLE_AFTER, room // workers)
+
+
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _TRIM_AFTER = 32 * _MIB
 """A worker calls malloc_trim(0) after a job that grew it by more than this (a few ms)."""
@@ -586,11 +606,14 @@ def _worker_main(conn: Connection, store: EmbeddedStore | None, path: Path,
             return
         if job is None:
             return
-        before = _rss()
+        before, started = _rss(), time.monotonic()
         reply = _answer(state, job, conn, done_r, done_w)
         if reply is None:
             return  # the executor went away while the job ran
-        if reply[0] == "ok" and _private_dirty() > _RECYCLE_AFTER:
+        # Reading smaps_rollup walks the page tables (milliseconds for a large store): only
+        # after jobs long enough to have scanned much of the store.
+        if reply[0] == "ok" and time.monotonic() - started > _SCAN_SECONDS \
+                and _private_dirty() > job.get("recycle_after", _RECYCLE_AFTER):
             reply[1]["recycle"] = True
         try:
             conn.send(reply)
@@ -938,6 +961,7 @@ class QueryExecutor:
     def _run(self, job: dict[str, Any], start: float, timeout: float,
              query: str) -> dict[str, Any]:
         """Send ``job`` to a free worker and return the payload of its "ok" reply."""
+        job["recycle_after"] = recycle_threshold(self.settings, self._current_info())
         message = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)  # fails here, not later
         worker = self._acquire(start + self.queue_timeout)
         deadline = time.monotonic() + timeout
