@@ -676,7 +676,8 @@ def write_markdown(path: Path, r: dict[str, Any]) -> None:
                  "what the benchmark itself uses means other processes competed for the CPU)")
     for phase, v in r["load"]["phases"].items():
         lines.append(f"  - {phase}: {v}")
-    lines.append(f"- caikg serve: CAIKG_WORKERS={a['workers']}, CAIKG_CACHE_SIZE=0 (and, "
+    lines.append(f"- caikg serve: CAIKG_WORKERS={a['workers']}, "
+                 f"CAIKG_MEMORY_LIMIT={a.get('memory_limit', 1024)}, CAIKG_CACHE_SIZE=0 (and, "
                  "apart, the default result cache when there is one), "
                  f"CAIKG_RESULT_LIMIT={RESULT_LIMIT} (complete results, as the others give); "
                  "oxigraph serve: in memory (no `--location`), the quads of `caikg export "
@@ -938,6 +939,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--cache", type=Path, default=default_cache,
                    help=f"where data, stores and logs go (default {default_cache})")
     p.add_argument("--workers", type=int, default=2, help="CAIKG_WORKERS (default 2)")
+    p.add_argument("--memory-limit", type=int, default=1024,
+                   help="CAIKG_MEMORY_LIMIT of caikg serve in MiB (default 1024, caikg's "
+                        "default): with more, query workers keep the store pages they copied")
     p.add_argument("--light-requests", type=int, help="requests per light cell (default 200)")
     p.add_argument("--heavy-requests", type=int, help="requests per heavy cell (default 20)")
     p.add_argument("--cell-seconds", type=float, help="time cap per cell (default 15)")
@@ -1001,7 +1005,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAIKG_")}
     home = args.home_from.resolve() if args.home_from else work / "caikg-home"
     env.update({"CAIKG_HOME": str(home), "CAIKG_HOST": "127.0.0.1",
-                "CAIKG_WORKERS": str(args.workers), "CAIKG_RESULT_LIMIT": str(RESULT_LIMIT)})
+                "CAIKG_WORKERS": str(args.workers), "CAIKG_RESULT_LIMIT": str(RESULT_LIMIT),
+                "CAIKG_MEMORY_LIMIT": str(args.memory_limit)})
     ttl, nq = work / "export.ttl", work / "export.nq"
     setup_file = work / "setup.json"
 
