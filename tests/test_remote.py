@@ -70,6 +70,9 @@ def _sample_bindings(store: EmbeddedStore) -> dict[str, Term]:
         "section": ox.NamedNode(queries.load("section_works").defaults["section"]),
         "scheme": ox.NamedNode(str(inst.techniques_scheme)),
         "graph": ox.NamedNode(str(inst.enrichment_graph)),
+        "void": ox.NamedNode(str(inst.void_graph)),
+        "dataset": ox.NamedNode(str(inst.dataset)),
+        "prefix": ox.Literal(f"{inst.base}graph/"),
         "year": ox.Literal("2024", datatype=ox.NamedNode(
             "http://www.w3.org/2001/XMLSchema#integer")),
     }
@@ -88,8 +91,10 @@ APP_CALLS: dict[str, tuple[str, ...]] = {
     "technique_concept": ("technique",), "technique_works": ("technique",),
     "venue_description": ("venue",), "venue_works": ("venue",),
     "technique_paper_counts": ("scheme",),
+    "dataset_version": ("void", "dataset"), "dataset_staging_graphs": ("prefix",),
 }
-"""The app's queries that take bindings, and what the views bind (src/caikg/views)."""
+"""The app's queries that take bindings, and what the views (src/caikg/views) and the remote
+store (src/caikg/remote.py) bind."""
 
 BOUND_QUERIES = sorted({*APP_CALLS, *(q.name for q in queries.examples() if q.params)})
 

@@ -58,7 +58,7 @@ import pyoxigraph as ox
 
 from . import queries
 from .config import Settings
-from .guard import QueryRefused, check_query
+from .guard import QueryRefused, check_request
 from .namespaces import PREFIXES, Instances
 from .store import (
     BuildInfo,
@@ -912,12 +912,7 @@ class QueryExecutor:
             raise ValueError("timeout must be positive")
         if limit < 0:
             raise ValueError("limit must not be negative")
-        allowed = self._current_info().graphs.keys()
-        check_query(query, allowed_graphs=allowed)
-        for g in [*(default_graphs or []), *(named_graphs or [])]:
-            if g not in allowed:
-                raise QueryRefused(f"graph <{g}> is not in this dataset: only its graphs can "
-                                   f"be selected ({', '.join(sorted(allowed))})")
+        check_request(query, self._current_info().graphs.keys(), default_graphs, named_graphs)
         job = {"kind": "query", "query": query, "result_format": result_format,
                "graph_format": graph_format, "default_graphs": default_graphs,
                "named_graphs": named_graphs,

@@ -153,6 +153,17 @@ def check_query(text: str, allowed_graphs: Collection[str]) -> None:
                     f"selected ({', '.join(sorted(allowed_graphs))})")
 
 
+def check_request(text: str, allowed_graphs: Collection[str],
+                  default_graphs: Collection[str] | None = None,
+                  named_graphs: Collection[str] | None = None) -> None:
+    """:func:`check_query`, and that the request's dataset names only ``allowed_graphs``."""
+    check_query(text, allowed_graphs=allowed_graphs)
+    for g in [*(default_graphs or []), *(named_graphs or [])]:
+        if g not in allowed_graphs:
+            raise QueryRefused(f"graph <{g}> is not in this dataset: only its graphs can "
+                               f"be selected ({', '.join(sorted(allowed_graphs))})")
+
+
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 

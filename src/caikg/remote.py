@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import re
 import threading
@@ -37,7 +36,7 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from . import queries
 from .config import Settings
-from .guard import _TOKEN, QueryRefused, check_query, query_form
+from .guard import _TOKEN, check_request, query_form
 from .namespaces import PREFIXES, Instances
 from .store import BuildInfo, EmbeddedStore, KnowledgeStore, Row, StoreError, Term
 
@@ -363,29 +362,28 @@ class RemoteStore:
 
     # -- what is being served --------------------------------------------------------------
     def _read_info(self) -> BuildInfo | None:
-        sol = self.client.select(
-            f"SELECT ?version ?modified WHERE {{ GRAPH <{self.instances.void_graph}> {{ "
-            f"<{self.instances.dataset}> <{OWL_VERSION_INFO}> ?version . OPTIONAL {{ "
-            f"<{self.instances.dataset}> <{DCTERMS_MODIFIED}> ?modified }} }} }}",
-            timeout=min(self.client.timeout, 10.0))
-        if not sol.rows:
+        rows = self._select_raw("dataset_version", timeout=min(self.client.timeout, 10.0),
+                                void=ox.NamedNode(str(self.instances.void_graph)),
+                                dataset=ox.NamedNode(str(self.instances.dataset)))
+        if not rows:
             return None
-        version, modified = sol.rows[0]
+        version, modified = rows[0]["version"], rows[0]["modified"]
         graphs = self._graph_counts(version.value if version else "")
         return BuildInfo(version=version.value if version else "",
                          built_at=modified.value if modified else "",
                          base_iri=self.settings.base_iri, graphs=graphs)
 
+    def _select_raw(self, name: str, timeout: float | None = None,
+                    **bindings: Term) -> list[Row]:
+        """Rows of ``queries/<name>.rq`` over the server's own dataset (all its graphs)."""
+        return graph_rows(self.client, name, timeout=timeout, **bindings)
+
     def _graph_counts(self, version: str) -> dict[str, int]:
         cached = self._graphs
         if cached is not None and cached[0] == version:
             return cached[1]
-        values = " ".join(f"<{g}>" for g in self.live_graphs)
-        sol = self.client.select(
-            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g "
-            "{ ?s ?p ?o } } GROUP BY ?g")
-        counts = {row[0].value: int(row[1].value) for row in sol.rows
-                  if row[0] is not None and row[1] is not None}
+        sizes = graph_sizes(self.client)
+        counts = {g: sizes[g] for g in self.live_graphs if g in sizes}
         self._graphs = (version, counts)
         return counts
 
@@ -509,11 +507,7 @@ def publish(settings: Settings, graphs: Mapping[str, Sequence[ox.Triple]], info:
             progress(f"      uploading {len(triples)} triples into {staging[g]}")
             client.update(f"DROP SILENT GRAPH <{staging[g]}>")
             client.upload(staging[g], list(triples))
-        values = " ".join(f"<{s}>" for s in staging.values())
-        sol = client.select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
-                            "GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        loaded = {row[0].value: int(row[1].value) for row in sol.rows
-                  if row[0] is not None and row[1] is not None}
+        loaded = graph_sizes(client)
         expected = {staging[g]: len(set(t)) for g, t in graphs.items()}
         for g, n in expected.items():
             if loaded.get(g, 0) != n:
@@ -540,11 +534,25 @@ def publish(settings: Settings, graphs: Mapping[str, Sequence[ox.Triple]], info:
 
 def _drop_leftovers(client: RemoteClient, prefix: str) -> None:
     """Drop staging graphs of builds that were killed."""
-    sol = client.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                        f"FILTER (STRSTARTS(STR(?g), {json.dumps(prefix)})) }}")
-    stale = [row[0].value for row in sol.rows if row[0] is not None]
+    rows = graph_rows(client, "dataset_staging_graphs", prefix=ox.Literal(prefix))
+    stale = [row["graph"].value for row in rows if row["graph"] is not None]
     if stale:
         client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale))
+
+
+def graph_rows(client: RemoteClient, name: str, timeout: float | None = None,
+               **bindings: Term) -> list[Row]:
+    """Rows of ``queries/<name>.rq`` over the server's whole dataset (staging graphs too)."""
+    sol = client.select(_with_prefixes(substitute(queries.load(name).text, bindings)),
+                        timeout=timeout)
+    return [dict(zip(sol.variables, values, strict=True)) for values in sol.rows]
+
+
+def graph_sizes(client: RemoteClient) -> dict[str, int]:
+    """Triples per named graph of the server."""
+    return {row["graph"].value: int(row["triples"].value)
+            for row in graph_rows(client, "dataset_graph_sizes")
+            if row["graph"] is not None and row["triples"] is not None}
 
 
 # -- the query endpoint's executor ---------------------------------------------------------
@@ -602,11 +610,7 @@ class RemoteExecutor:
         limit = self.settings.result_limit if limit is None else limit
         info = self.store.info
         allowed = sorted(info.graphs) if info else self.store.live_graphs
-        check_query(query, allowed_graphs=allowed)
-        for g in [*(default_graphs or []), *(named_graphs or [])]:
-            if g not in allowed:
-                raise QueryRefused(f"graph <{g}> is not in this dataset: only its graphs can "
-                                   f"be selected ({', '.join(allowed)})")
+        check_request(query, allowed, default_graphs, named_graphs)
         text = substitute(query, bindings) if bindings else query
         text, froms, from_named = split_dataset(text)
         empty = [f"{self.settings.base_iri}graph/empty"]  # no graph of that name is made

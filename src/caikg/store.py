@@ -88,10 +88,9 @@ def data_version(graphs: Mapping[str, Iterable[ox.Triple]]) -> str:
 
 def graph_sizes(store: ox.Store, graphs: Iterable[str]) -> dict[str, int]:
     """Triples per named graph (zero for a graph the store does not have)."""
-    solutions = store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    solutions = store.query(queries.load("dataset_graph_sizes").text)
     assert isinstance(solutions, ox.QuerySolutions)
-    counts = {row[0].value: int(row[1].value) for row in solutions}
+    counts = {row["graph"].value: int(row["triples"].value) for row in solutions}
     return {g: counts.get(g, 0) for g in graphs}
 
 
