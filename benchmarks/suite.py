@@ -988,6 +988,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def time_exports(ttl: Path, nq: Path, env: dict[str, str], phases: dict[str, str]
+                 ) -> dict[str, float]:
+    """Time ``caikg export`` to Turtle and N-Quads (the quads the other engines load)."""
+    before = loadavg()
+    ttl_s = endpoint.run_timed([BIN / "caikg", "export", "--format", "ttl", "-o", ttl], env,
+                               "caikg export --format ttl")
+    nq_s = endpoint.run_timed([BIN / "caikg", "export", "--format", "nq", "-o", nq], env,
+                              "caikg export --format nq")
+    phases["caikg export"] = f"{before} → {loadavg()}"
+    return {"ttl_seconds": ttl_s, "nq_seconds": nq_s, "ttl_mib": ttl.stat().st_size / 2**20,
+            "nq_mib": nq.stat().st_size / 2**20}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     label = size_label(args.triples)
@@ -1013,17 +1026,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # 2. build and export
     if args.home_from:
         log(f"not building: using the store of {home} (--home-from)")
-        before = loadavg()
-        ttl_s = endpoint.run_timed([BIN / "caikg", "export", "--format", "ttl", "-o", ttl], env,
-                                   "caikg export --format ttl")
-        nq_s = endpoint.run_timed([BIN / "caikg", "export", "--format", "nq", "-o", nq], env,
-                                  "caikg export --format nq")
-        phases["caikg export"] = f"{before} → {loadavg()}"
+        export = time_exports(ttl, nq, env, phases)
         setup = {"build": {"seconds": float("nan"), "steps": {}, "skipped": str(home),
                            "shacl_engine": "-"},
-                 "export": {"ttl_seconds": ttl_s, "nq_seconds": nq_s,
-                            "ttl_mib": ttl.stat().st_size / 2**20,
-                            "nq_mib": nq.stat().st_size / 2**20}}
+                 "export": export}
     elif args.reuse and setup_file.exists() and (home / "store").exists() and nq.exists():
         log(f"reusing the store and exports of an earlier run in {work}")
         setup = json.loads(setup_file.read_text())
@@ -1037,18 +1043,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         steps = build_steps(output)
         log("  steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()))
         phases["caikg build"] = f"{before} → {loadavg()}"
-        before = loadavg()
-        ttl_s = endpoint.run_timed([BIN / "caikg", "export", "--format", "ttl", "-o", ttl], env,
-                                   "caikg export --format ttl")
-        nq_s = endpoint.run_timed([BIN / "caikg", "export", "--format", "nq", "-o", nq], env,
-                                  "caikg export --format nq")
-        phases["caikg export"] = f"{before} → {loadavg()}"
+        export = time_exports(ttl, nq, env, phases)
         setup = {"build": {"seconds": build_s, "steps": steps,
                            "shacl_engine": args.build_engine or "default",
                            "output": output.splitlines()[-20:]},
-                 "export": {"ttl_seconds": ttl_s, "nq_seconds": nq_s,
-                            "ttl_mib": ttl.stat().st_size / 2**20,
-                            "nq_mib": nq.stat().st_size / 2**20}}
+                 "export": export}
         setup_file.write_text(json.dumps(setup, indent=2) + "\n")
     quads = count_lines(nq)
 
