@@ -456,3 +456,39 @@ def test_unreachable_store_is_reported(tmp_path: Path) -> None:
         build(settings)
     with pytest.raises(requests.ConnectionError):
         requests.get(dead, timeout=2)
+
+
+def test_basic_auth_is_sent_only_when_a_user_is_set(tmp_path: Path) -> None:
+    """CAIKG_STORE_AUTH=basic (the default) sends the credentials with every request;
+    without CAIKG_STORE_USER nothing is sent. (Digest is exercised against Virtuoso.)"""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(self.headers.get("Authorization"))
+            body = b'{"head": {}, "boolean": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/query"
+    try:
+        with_user = make_settings(tmp_path / "a", store_query_url=url, store_user="reader",
+                                  store_password="s3cret")
+        assert RemoteClient(with_user).ask("ASK {}") is True
+        assert RemoteClient(make_settings(tmp_path / "b", store_query_url=url)).ask("ASK {}")
+    finally:
+        server.shutdown()
+    assert seen == ["Basic " + base64.b64encode(b"reader:s3cret").decode(), None]

@@ -32,7 +32,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 import requests
-from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
+from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from . import queries
 from .config import Settings
@@ -220,36 +220,26 @@ class RemoteClient:
         self.gsp_url = settings.store_gsp_url
         self.timeout = settings.query_timeout if timeout is None else timeout
         self._local = threading.local()
-        self.auth: AuthBase | None = None
-        if settings.store_user:
-            cls = HTTPDigestAuth if settings.store_auth == "digest" else HTTPBasicAuth
-            self.auth = cls(settings.store_user, settings.store_password)
 
     def _session(self) -> requests.Session:
+        """This thread's session (digest auth is stateful: nonce counts, one per thread)."""
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
             session.headers["User-Agent"] = "caikg (remote store client)"
-            if isinstance(self.auth, HTTPBasicAuth):
-                session.auth = self.auth
+            if self.settings.store_user:
+                auth = HTTPDigestAuth if self.settings.store_auth == "digest" else HTTPBasicAuth
+                session.auth = auth(self.settings.store_user, self.settings.store_password)
             self._local.session = session
         return session
 
     def _request(self, method: str, url: str, *, timeout: float | None = None,
                  **kwargs: Any) -> requests.Response:
         session = self._session()
-        auth = self.auth if isinstance(self.auth, HTTPDigestAuth) else None
-        if auth is not None:
-            # digest auth is stateful (nonce counts): one object per thread
-            digest: HTTPDigestAuth | None = getattr(self._local, "digest", None)
-            if digest is None:
-                digest = HTTPDigestAuth(self.settings.store_user, self.settings.store_password)
-                self._local.digest = digest
-            auth = digest
         wait = self.timeout if timeout is None else timeout
         try:
             resp = session.request(method, url, timeout=(min(10.0, wait), wait),
-                                   auth=auth, **kwargs)
+                                   **kwargs)
         except requests.Timeout:
             raise RemoteTimeout(f"the store at {url} did not answer within {wait:g} s") from None
         except requests.RequestException as exc:
@@ -362,7 +352,7 @@ class RemoteStore:
 
     # -- what is being served --------------------------------------------------------------
     def _read_info(self) -> BuildInfo | None:
-        rows = self._select_raw("dataset_version", timeout=min(self.client.timeout, 10.0),
+        rows = graph_rows(self.client, "dataset_version", timeout=min(self.client.timeout, 10.0),
                                 void=ox.NamedNode(str(self.instances.void_graph)),
                                 dataset=ox.NamedNode(str(self.instances.dataset)))
         if not rows:
@@ -372,11 +362,6 @@ class RemoteStore:
         return BuildInfo(version=version.value if version else "",
                          built_at=modified.value if modified else "",
                          base_iri=self.settings.base_iri, graphs=graphs)
-
-    def _select_raw(self, name: str, timeout: float | None = None,
-                    **bindings: Term) -> list[Row]:
-        """Rows of ``queries/<name>.rq`` over the server's own dataset (all its graphs)."""
-        return graph_rows(self.client, name, timeout=timeout, **bindings)
 
     def _graph_counts(self, version: str) -> dict[str, int]:
         cached = self._graphs
@@ -508,7 +493,8 @@ def publish(settings: Settings, graphs: Mapping[str, Sequence[ox.Triple]], info:
             client.update(f"DROP SILENT GRAPH <{staging[g]}>")
             client.upload(staging[g], list(triples))
         loaded = graph_sizes(client)
-        expected = {staging[g]: len(set(t)) for g, t in graphs.items()}
+        sizes = {g: len(set(t)) for g, t in graphs.items()}
+        expected = {staging[g]: n for g, n in sizes.items()}
         for g, n in expected.items():
             if loaded.get(g, 0) != n:
                 raise RemoteError(f"the store holds {loaded.get(g, 0)} triples in {g} "
@@ -529,7 +515,7 @@ def publish(settings: Settings, graphs: Mapping[str, Sequence[ox.Triple]], info:
         with contextlib.suppress(Exception):
             client.update(" ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in staging.values()))
         raise
-    info.graphs = {g: len(set(t)) for g, t in graphs.items()}
+    info.graphs = sizes
 
 
 def _drop_leftovers(client: RemoteClient, prefix: str) -> None:
