@@ -35,6 +35,17 @@ def test_environment_and_overrides(tmp_path: Path) -> None:
     ({"CAIKG_BASE_IRI": "http://example.org/<x>/"}, "CAIKG_BASE_IRI"),
     ({"CAIKG_QUERY_TIMEOUT": "0"}, "CAIKG_QUERY_TIMEOUT"),
     ({"CAIKG_RESULT_LIMIT": "-1"}, "CAIKG_RESULT_LIMIT"),
+    ({"CAIKG_STORE_QUERY_URL": "store:7878/query"}, "CAIKG_STORE_QUERY_URL"),
+    ({"CAIKG_STORE_UPDATE_URL": "http://127.0.0.1:7878/update"}, "CAIKG_STORE_QUERY_URL"),
+    ({"CAIKG_STORE_QUERY_URL": "http://127.0.0.1:7878/query",
+      "CAIKG_STORE_GSP_URL": "file:///tmp/x"}, "CAIKG_STORE_GSP_URL"),
+    ({"CAIKG_STORE_AUTH": "kerberos"}, "CAIKG_STORE_AUTH"),
+    ({"CAIKG_STORE_MEMORY": "ram"}, "CAIKG_STORE_MEMORY"),
+    ({"CAIKG_MEMORY_LIMIT": "10"}, "CAIKG_MEMORY_LIMIT"),
+    ({"CAIKG_MEMORY_LIMIT": "1G"}, "CAIKG_MEMORY_LIMIT"),
+    ({"CAIKG_SHACL_ENGINE": "topbraid"}, "CAIKG_SHACL_ENGINE"),
+    ({"CAIKG_CACHE_SIZE": "-1"}, "CAIKG_CACHE_SIZE"),
+    ({"CAIKG_VERSION_TTL": "-2"}, "CAIKG_VERSION_TTL"),
 ])
 def test_bad_values_name_the_setting(env: dict[str, str], name: str) -> None:
     with pytest.raises(SettingsError, match=name):
