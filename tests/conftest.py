@@ -21,8 +21,9 @@ original in ../shared/seed when that is there)."""
 
 
 def make_settings(home: Path, **overrides: object) -> Settings:
-    return load_settings(environ={}, home=home, ontology_dir=REPO / "ontology",
-                         data_dir=REPO / "data", web_dir=REPO / "web", **overrides)
+    defaults: dict[str, object] = {"ontology_dir": REPO / "ontology", "data_dir": REPO / "data",
+                                   "web_dir": REPO / "web"}
+    return load_settings(environ={}, home=home, **{**defaults, **overrides})
 
 
 @pytest.fixture

@@ -362,6 +362,72 @@ def test_keyboard_reaches_skip_link_and_search(page: tuple[Page, Watch]) -> None
     watch.check(pg, pg.url)
 
 
+def test_journey_paper_source_system_comparison(page: tuple[Page, Watch]) -> None:
+    """From a paper's fact to its source, to the system it introduced, to the claims against
+    a baseline, sorted by the reader."""
+    pg, watch = page
+    pg.goto("/paper/dlora")
+    watch.check(pg, "/paper/dlora")
+    # a reference mark next to the status jumps to the listed source with its check date
+    ref = pg.locator("dl.facts sup.refs a").first
+    target = ref.get_attribute("href") or ""
+    assert target.startswith("#ref-")
+    ref.click()
+    assert urlsplit(pg.url).fragment == target[1:]
+    source = pg.locator(target)
+    assert source.is_visible() and "checked" in source.inner_text()
+
+    system = follow(pg, 'section[aria-labelledby="systems-heading"] a[href^="/system/"]',
+                    "/paper/dlora")
+    assert system == "/system/dlora"
+    assert_heading(pg, system)
+    watch.check(pg, system)
+    baseline = follow(pg, 'a[href="/system/vllm"]', system)
+    assert baseline == "/system/vllm"
+    follow(pg, 'a[href^="/compare?baseline="]', baseline)
+    assert path_of(pg) == "/compare"
+    watch.check(pg, pg.url)
+    rows = pg.locator("#comparison tbody tr")
+    assert rows.count() >= 2
+    assert all("vLLM" in rows.nth(i).inner_text() for i in range(rows.count()))
+
+    def gains() -> list[float]:
+        cells = pg.locator("#comparison tbody td.gain").all_inner_texts()
+        return [float("".join(c for c in cell if c.isdigit() or c == ".")) for cell in cells]
+
+    first = gains()
+    assert first == sorted(first, reverse=True)
+    # the reader sorts by system name, then back by gain ascending
+    with pg.expect_navigation():
+        pg.locator('#comparison thead a:text("System")').click()
+    names = pg.locator("#comparison tbody tr td:first-child").all_inner_texts()
+    assert names == sorted(names, key=str.lower)
+    with pg.expect_navigation():
+        pg.locator('#comparison thead a:text("Claimed gain")').click()
+    with pg.expect_navigation():
+        pg.locator('#comparison thead a:text("Claimed gain")').click()
+    again = gains()
+    assert sorted(again) == sorted(first) and again in (sorted(again), sorted(again, reverse=True))
+    # the CSV twin is linked from the page
+    assert pg.locator('link[rel="alternate"][type="text/csv"]').count() == 1
+    watch.check(pg, pg.url)
+
+
+def test_coverage_gaps_open_and_lead_to_papers(page: tuple[Page, Watch]) -> None:
+    pg, watch = page
+    pg.goto("/coverage")
+    assert_heading(pg, "/coverage")
+    details = pg.locator("main details").first
+    details.locator("summary").click()
+    link = details.locator('a[href^="/paper/"]').first
+    assert link.is_visible()
+    href = link.get_attribute("href") or ""
+    with pg.expect_navigation():
+        link.click()
+    assert path_of(pg) == href
+    watch.check(pg, href)
+
+
 # -- screenshots of every page type ---------------------------------------------------------
 
 PAGE_TYPES = {
@@ -376,6 +442,11 @@ PAGE_TYPES = {
     "ontology": "/ontology",
     "downloads": "/downloads",
     "editor": "/sparql",
+    "system": "/system/slora",
+    "systems": "/systems",
+    "compare": "/compare",
+    "coverage": "/coverage",
+    "paper-with-history": "/paper/preble",
 }
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 

@@ -16,7 +16,8 @@ from caikg.config import Settings
 from caikg.queries import Param, Query, _parse
 from caikg.store import EmbeddedStore
 
-ENTITIES = ("work", "person", "venue", "technique", "section", "scheme", "dataset")
+ENTITIES = ("work", "person", "venue", "technique", "section", "scheme", "dataset", "system",
+            "claim")
 NAME = re.compile(rf"^({'|'.join(ENTITIES)})_[a-z0-9]+(_[a-z0-9]+)*$")
 KINDS = {"iri", "string", "integer", "year"}
 XSD = "http://www.w3.org/2001/XMLSchema#"

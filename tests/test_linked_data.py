@@ -36,7 +36,7 @@ SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 SCHEMA = Namespace("https://schema.org/")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SCHEMA.name, DCTERMS.title)
-KINDS = ("paper", "person", "venue", "technique", "section", "scheme")
+KINDS = ("paper", "person", "venue", "technique", "section", "scheme", "system", "claim", "metric")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,9 @@ BY_MEDIA_TYPE = {f.media_type: f for f in FORMATS}
 
 ENTITIES = {
     "paper": "paper/metagpt",
+    "system": "system/dlora",
+    "claim": "claim/dlora-throughput-vllm",
+    "metric": "metric/throughput",
     "person": "person/sirui-hong",
     "venue-series": "venue/iclr",
     "venue-edition": "venue/iclr-2024",
@@ -180,14 +183,20 @@ def to_rdflib(triples: list[ox.Triple]) -> Graph:
 
 def expected_document(everything: Graph, iri: str) -> Graph:
     """What ``iri`` should dereference to, computed here from the whole store: its own
-    triples, the triples of the ``iri#…`` nodes it links to, and the labels of every object
-    it (or such a node) links to other than by ``rdf:type``."""
+    triples, the triples of the ``iri#…`` nodes it links to, the sourced statements about it
+    and those nodes (``caikg:Statement`` with ``rdf:subject``), and the labels of every object
+    any of these link to other than by ``rdf:type``."""
     subject = URIRef(iri)
     doc = Graph()
     own = list(everything.triples((subject, None, None)))
     fragments = {o for _, _, o in own
                  if isinstance(o, URIRef) and str(o).startswith(iri + "#")}
     described = own + [t for f in sorted(fragments) for t in everything.triples((f, None, None))]
+    statement = URIRef("https://w3id.org/caikg/ontology#Statement")
+    for about in [subject, *sorted(fragments)]:
+        for st in everything.subjects(RDF.subject, about):
+            if (st, RDF.type, statement) in everything:
+                described += list(everything.triples((st, None, None)))
     for t in described:
         doc.add(t)
     linked: set[Node] = {o for _, p, o in described

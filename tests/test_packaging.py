@@ -18,7 +18,7 @@ def test_wheel_carries_code_ontology_data_and_web_assets(tmp_path: Path) -> None
     src = REPO / "src"
     expected = {str(p.relative_to(src)) for p in src.rglob("*.py")}
     expected |= {str(p.relative_to(src)) for p in (src / "caikg" / "queries").glob("*.rq")}
-    for folder, pattern in [("ontology", "*.ttl"), ("data", "*.ttl"),
+    for folder, pattern in [("ontology", "*.ttl"), ("data", "*.ttl"), ("data/record", "*.trig"),
                             ("web/templates", "*.html"), ("web/static/css", "*.css"),
                             ("web/static/js", "*.js"), ("web/static", "*.svg")]:
         expected |= {f"caikg/resources/{folder}/{p.name}"

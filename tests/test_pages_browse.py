@@ -202,11 +202,12 @@ def test_venue_series_lists_editions_with_counts(client: FlaskClient,
                                                  store: EmbeddedStore) -> None:
     for series in column(store, "SELECT ?x WHERE { ?x a caikg:VenueSeries }"):
         expected = column(store, f"""SELECT DISTINCT ?x WHERE {{
-            ?x caikg:venue/dcterms:isPartOf <{series}> }}""")
+            ?x caikg:venue/dcterms:isPartOf <{series}> ; dcterms:title ?t }}""")
         html, page = get(client, local(store, series))
         assert paper_links(store, page) == {local(store, w) for w in expected}, series
         for row in store.query(PREFIXES + f"""SELECT ?e (COUNT(?w) AS ?n) WHERE {{
-                ?w caikg:venue ?e . ?e dcterms:isPartOf <{series}> }} GROUP BY ?e"""):
+                ?w caikg:venue ?e ; dcterms:title ?t . ?e dcterms:isPartOf <{series}> }}
+                GROUP BY ?e"""):
             assert re.search(rf'href="{local(store, row["e"].value)}">[^<]+</a></td>'
                              rf'<td>\d*</td><td>{row["n"].value}</td>', html)
     html, _ = get(client, "/venue/tosem")
@@ -219,7 +220,8 @@ def test_repository_and_blog_pages_list_papers_by_year(client: FlaskClient,
                                                        store: EmbeddedStore) -> None:
     for slug, kind in (("arxiv", "Repository"), ("bair-blog", "Blog")):
         venue = str(store.instances.venue(slug))
-        expected = column(store, f"SELECT ?x WHERE {{ ?x caikg:venue <{venue}> }}")
+        expected = column(store, f"SELECT ?x WHERE {{ ?x caikg:venue <{venue}> ; "
+                                 "dcterms:title ?t }")
         assert expected
         html, page = get(client, local(store, venue))
         assert kind in html

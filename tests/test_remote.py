@@ -75,6 +75,12 @@ def _sample_bindings(store: EmbeddedStore) -> dict[str, Term]:
         "prefix": ox.Literal(f"{inst.base}graph/"),
         "year": ox.Literal("2024", datatype=ox.NamedNode(
             "http://www.w3.org/2001/XMLSchema#integer")),
+        "system": first("SELECT ?s WHERE { ?c <https://w3id.org/caikg/ontology#system> ?s } "
+                        "ORDER BY ?s LIMIT 1"),
+        "baseline": first("SELECT ?b WHERE { ?c <https://w3id.org/caikg/ontology#baseline> ?b "
+                          "} ORDER BY ?b LIMIT 1"),
+        "metric": first("SELECT ?m WHERE { ?c <https://w3id.org/caikg/ontology#metric> ?m } "
+                        "ORDER BY ?m LIMIT 1"),
     }
 
 
@@ -92,6 +98,8 @@ APP_CALLS: dict[str, tuple[str, ...]] = {
     "venue_description": ("venue",), "venue_works": ("venue",),
     "technique_paper_counts": ("scheme",),
     "dataset_version": ("void", "dataset"), "dataset_staging_graphs": ("prefix",),
+    "work_statements": ("paper",), "paper_systems": ("paper",), "paper_submissions": ("paper",),
+    "system_facts": ("system",), "claim_comparison": ("baseline",),
 }
 """The app's queries that take bindings, and what the views (src/caikg/views) and the remote
 store (src/caikg/remote.py) bind."""
@@ -124,7 +132,7 @@ def test_substitution_gives_the_rows_bindings_give(store: EmbeddedStore, name: s
     assert got == exp
     assert sum(exp.values()) > 0 or name in {  # the sample entities have none of these
         "paper_enrichment_facts", "paper_enrichment_links", "person_enrichment_ids",
-        "paper_alternative_titles", "work_related_by_technique"}
+        "paper_alternative_titles", "work_related_by_technique", "paper_systems"}
 
 
 def _default(query: queries.Query, param: str) -> Term:

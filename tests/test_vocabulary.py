@@ -17,12 +17,13 @@ from rdflib import namespace as rns
 from rdflib.namespace import DCTERMS, PROV, RDF, DefinedNamespaceMeta
 
 from caikg.namespaces import CAIKG
+from caikg.record import read_record
 from caikg.sources import read_sources, to_rdflib
 from tests.vocabularies import in_extra_vocabulary
 
 REPO = Path(__file__).resolve().parent.parent
 ONTOLOGY_FILE = REPO / "ontology" / "caikg.ttl"
-DATA_FILES = sorted((REPO / "data").glob("*.ttl"))
+DATA_FILES = sorted((REPO / "data").glob("*.ttl")) + sorted((REPO / "data").glob("record/*.trig"))
 VALID_EXAMPLES = sorted((REPO / "tests" / "shapes").glob("*-valid.ttl"))
 
 # Kept in a tuple rather than as module globals: pytest would probe SDO's attributes.
@@ -68,6 +69,8 @@ def unknown_terms(graph: Graph, declared: frozenset[URIRef]) -> list[str]:
 
 
 def load(path: Path) -> Graph:
+    if path.suffix == ".trig":  # a record file: the facts of every source graph
+        return to_rdflib(t for t, _ in read_record([path]).facts)
     return to_rdflib(read_sources([path]).triples)
 
 

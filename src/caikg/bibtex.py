@@ -230,7 +230,7 @@ def work_for(store: KnowledgeStore, iri: str) -> Work | None:
         series_name=_first(rows, "seriesName"), series_acronym=_first(rows, "seriesAcronym"),
         series_kind=_first(rows, "seriesKind"), arxiv_id=_first(rows, "arxivId"),
         doi=_first(rows, "doi"), openreview_id=_first(rows, "openReviewId"),
-        url=_first(rows, "url"), authors=authors)
+        url=_first(rows, "page") or _first(rows, "url"), authors=authors)
 
 
 def bibtex_for(store: KnowledgeStore, iri: str) -> str | None:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import enrichment, remote, void
-from .config import CANONICAL_BASE_IRI, Settings
+from .config import Settings
 from .export import write_build_exports
 from .namespaces import Instances
-from .sources import SourceError, SourceSet, read_sources
+from .record import read_curated
+from .sources import SourceError, SourceSet, read_sources, rebase_sources
 from .store import (
     BuildInfo,
     EmbeddedStore,
-    Term,
     build_lock,
     data_version,
     load_graphs,
@@ -42,32 +42,6 @@ class BuildResult:
     store_dir: Path | None
     """The new store's directory (None when it was loaded into a remote store)."""
     report: ValidationReport
-
-
-def rebase(triples: Iterable[ox.Triple], base_iri: str) -> list[ox.Triple]:
-    """Move instance IRIs from the canonical base to ``base_iri`` (see docs/MODEL.md)."""
-    if base_iri == CANONICAL_BASE_IRI:
-        return list(triples)
-    canonical = Instances(CANONICAL_BASE_IRI)
-
-    def term(node: Term) -> Term:
-        if isinstance(node, ox.NamedNode) and canonical.is_instance(node.value):
-            return ox.NamedNode(canonical.rebase(node.value, base_iri))
-        return node
-
-    return [ox.Triple(term(t.subject), term(t.predicate), term(t.object))  # type: ignore[arg-type]
-            for t in triples]
-
-
-def rebase_sources(sources: SourceSet, base_iri: str) -> SourceSet:
-    if base_iri == CANONICAL_BASE_IRI:
-        return sources
-    canonical = Instances(CANONICAL_BASE_IRI)
-    return SourceSet(
-        triples=rebase(sources.triples, base_iri),
-        files=sources.files,
-        subject_files={canonical.rebase(s, base_iri): f for s, f in sources.subject_files.items()},
-    )
 
 
 def _timed(progress: Progress, label: str) -> Callable[[], None]:
@@ -111,7 +85,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     done = _timed(progress, "[1/5] parsing ontology and data")
     ontology_file = settings.ontology_dir / "caikg.ttl"
     ontology = rebase_sources(read_sources([ontology_file]), settings.base_iri)
-    data = rebase_sources(read_sources(paths), settings.base_iri)
+    data = read_curated(paths, settings.base_iri)
     if not data.files:
         raise BuildError(f"no RDF data files in {', '.join(str(p) for p in paths)}")
     done()

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ import pyoxigraph as ox
 from . import __version__
 from .config import Settings, SettingsError, load_settings
 from .guard import QueryRefused, check_query
-from .sources import SourceError, read_sources
+from .sources import SourceError
 
 if TYPE_CHECKING:
     from .remote import Solutions
@@ -53,10 +54,10 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import rebase_sources
+    from .record import read_curated
     from .validation import validate_sources
 
-    sources = rebase_sources(read_sources(args.data or [settings.data_dir]), settings.base_iri)
+    sources = read_curated(args.data or [settings.data_dir], settings.base_iri)
     report = validate_sources(sources, settings, engine=args.engine)
     if args.format == "ttl":
         sys.stdout.write(report.graph.serialize(format="turtle"))
@@ -175,11 +176,28 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _months(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 600:
+        raise argparse.ArgumentTypeError("--months takes a whole number from 1 to 600")
+    return int(raw)
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from .coverage import coverage
     from .remote import open_store
     from .stats import collect_stats
 
-    stats = collect_stats(open_store(settings), top=args.top)
+    store = open_store(settings)
+    stats = collect_stats(store, top=args.top)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    cov = coverage(store, today, args.months)
+    stats["coverage"] = {"works": cov["works"], "stale_months": args.months,
+                         "fields": [{"field": f["key"], "label": f["label"],
+                                     "count": f["count"],
+                                     "missing": [w["work"] for w in f["missing"]]}
+                                    for f in cov["fields"]],
+                         "not_checked_since": {"date": cov["cutoff"],
+                                               "works": [w["work"] for w in cov["stale"]]}}
     if args.format == "json":
         print(json.dumps(stats, indent=2))
         return EXIT_OK
@@ -190,6 +208,15 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         print(f"\n{title}:")
         for row in stats[key]:
             print(f"  {row['count']:>5}  {row[label]}")
+    print(f"\nCuration coverage (works with each field, of {cov['works']}):")
+    for f in cov["fields"]:
+        print(f"  {f['count']:>5}  {f['label']}")
+    print(f"  {cov['works'] - len(cov['stale']):>5}  checked within {args.months} months")
+    print("\nGaps (works without the field):")
+    for f in cov["fields"]:
+        if f["missing"]:
+            print(f"  {f['label']}: " + ", ".join(w["work"].rsplit("/", 1)[-1]
+                                               for w in f["missing"]))
     return EXIT_OK
 
 
@@ -310,9 +337,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="result format (default table)")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("stats", help="counts per class, top authors, papers per technique",
-                       description="Summary statistics of the current store.")
+    p = sub.add_parser("stats", help="counts per class, top authors, papers per technique, "
+                       "curation coverage",
+                       description="Summary statistics of the current store, and the coverage "
+                       "of curation: how many works have authors, DOI, arXiv id, OpenReview id, "
+                       "a system, its code, claims and a summary, which lack them, and which "
+                       "were not checked against the public record for --months months.")
     p.add_argument("--top", type=int, default=10, help="how many top authors (default 10)")
+    p.add_argument("--months", type=_months, default=12, metavar="N",
+                   help="a work whose oldest check is older than N months is listed as a gap "
+                   "(default 12)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_stats)
 

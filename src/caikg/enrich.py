@@ -29,11 +29,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import __version__, enrichment, queries
+from . import __version__, enrichment, queries, record
 from .config import CANONICAL_BASE_IRI, Settings
 from .files import write_atomically
 from .namespaces import PREFIXES, WD, WDT, Instances
-from .sources import read_sources
 from .store import EmbeddedStore, KnowledgeStore
 from .wikidata import Binding, CacheMiss, Progress, WikidataClient
 
@@ -87,7 +86,7 @@ class Curated:
 
 def read_curated(settings: Settings) -> Curated:
     """The curated data, with the canonical base IRI (the enrichment file uses it too)."""
-    sources = read_sources([settings.data_dir])
+    sources = record.read_curated([settings.data_dir], CANONICAL_BASE_IRI)
     inst = Instances(CANONICAL_BASE_IRI)
     store = EmbeddedStore.in_memory({str(inst.curated_graph): sources.triples},
                                     CANONICAL_BASE_IRI)

@@ -51,6 +51,38 @@ class CAIKG(DefinedNamespace):
     Preprint: URIRef
     UnderReview: URIRef
     InSubmission: URIRef
+    Unpublished: URIRef
+    # the curated record: facts with their sources
+    SourceRecord: URIRef
+    Statement: URIRef
+    checkedOn: URIRef
+    rank: URIRef
+    StatementRankScheme: URIRef
+    CurrentRank: URIRef
+    HistoricalRank: URIRef
+    Submission: URIRef
+    submission: URIRef
+    decision: URIRef
+    presentationType: URIRef
+    DecisionScheme: URIRef
+    Accepted: URIRef
+    Rejected: URIRef
+    Withdrawn: URIRef
+    DeskRejected: URIRef
+    Pending: URIRef
+    # systems and evaluation claims
+    introducedIn: URIRef
+    comparedWith: URIRef
+    PerformanceClaim: URIRef
+    system: URIRef
+    baseline: URIRef
+    metric: URIRef
+    factor: URIRef
+    percent: URIRef
+    qualifier: URIRef
+    setting: URIRef
+    MetricScheme: URIRef
+    anonymousBecause: URIRef
 
 
 SCHEMA = Namespace("https://schema.org/")
@@ -59,6 +91,7 @@ BIBO = Namespace("http://purl.org/ontology/bibo/")
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
 CAIKGSH = Namespace("https://w3id.org/caikg/shapes#")
+DOAP = Namespace("http://usefulinc.com/ns/doap#")
 
 PREFIXES: dict[str, str] = {
     "caikg": str(CAIKG._NS),
@@ -78,6 +111,7 @@ PREFIXES: dict[str, str] = {
     "void": str(VOID),
     "wd": str(WD),
     "wdt": str(WDT),
+    "doap": str(DOAP),
 }
 """Prefixes bound in every serialisation and offered to SPARQL users."""
 
@@ -89,6 +123,11 @@ ENTITY_SEGMENTS: tuple[str, ...] = (
     "section/",
     "scheme/",
     "graph/",
+    "system/",
+    "claim/",
+    "metric/",
+    "record/",
+    "statement/",
     "dataset",
 )
 """Path segments under the base IRI that name instance data (see docs/MODEL.md)."""
@@ -121,6 +160,12 @@ class Instances:
 
     def section(self, list_id: str, slug: str) -> URIRef:
         return URIRef(f"{self.base}section/{list_id}/{slug}")
+
+    def system(self, slug: str) -> URIRef:
+        return URIRef(f"{self.base}system/{slug}")
+
+    def statement(self, key: str) -> URIRef:
+        return URIRef(f"{self.base}statement/{key}")
 
     def graph(self, name: str) -> URIRef:
         return URIRef(f"{self.base}graph/{name}")

@@ -19,6 +19,9 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from .config import CANONICAL_BASE_IRI
+from .namespaces import Instances
+
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
@@ -60,12 +63,17 @@ class SourceSet:
     files: list[Path] = field(default_factory=list)
     subject_files: dict[str, Path] = field(default_factory=dict)
     """For each IRI subject, the file that types it (else the first file it appears in)."""
+    subject_lines: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
+    """Where to report nodes that no file names as a subject (the statements a build derives
+    from the curated record are reported at the line of their source record)."""
 
     def __len__(self) -> int:
         return len(self.triples)
 
     def locate(self, subject: str) -> tuple[Path | None, int | None]:
         """File and (first) line where ``subject`` is described, if it can be found."""
+        if subject in self.subject_lines:
+            return self.subject_lines[subject]
         path = self.subject_files.get(subject)
         if path is None:
             return None, None
@@ -276,3 +284,33 @@ def from_rdflib_term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 def from_rdflib(graph: Graph) -> list[ox.Triple]:
     return [ox.Triple(from_rdflib_term(s), from_rdflib_term(p),  # type: ignore[arg-type]
                       from_rdflib_term(o)) for s, p, o in graph]
+
+
+def rebase(triples: Iterable[ox.Triple], base_iri: str) -> list[ox.Triple]:
+    """Move instance IRIs from the canonical base to ``base_iri`` (see docs/MODEL.md)."""
+    if base_iri == CANONICAL_BASE_IRI:
+        return list(triples)
+    canonical = Instances(CANONICAL_BASE_IRI)
+
+    Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+    def term(node: Term) -> Term:
+        if isinstance(node, ox.NamedNode) and canonical.is_instance(node.value):
+            return ox.NamedNode(canonical.rebase(node.value, base_iri))
+        return node
+
+    return [ox.Triple(term(t.subject), term(t.predicate), term(t.object))  # type: ignore[arg-type]
+            for t in triples]
+
+
+def rebase_sources(sources: SourceSet, base_iri: str) -> SourceSet:
+    """``sources`` with its instance IRIs moved to ``base_iri``."""
+    if base_iri == CANONICAL_BASE_IRI:
+        return sources
+    canonical = Instances(CANONICAL_BASE_IRI)
+    return SourceSet(
+        triples=rebase(sources.triples, base_iri),
+        files=sources.files,
+        subject_files={canonical.rebase(s, base_iri): f for s, f in sources.subject_files.items()},
+        subject_lines={canonical.rebase(s, base_iri): w for s, w in sources.subject_lines.items()},
+    )

@@ -60,7 +60,7 @@ def create_app(settings: Settings, store: KnowledgeStore | None = None,
     app.extensions["caikg_version"] = lambda: executor.version
 
     from .. import views
-    from . import api, filters, home, pages, sparql
+    from . import api, filters, home, pages, record, sparql
 
     views.load_all()
     filters.install(app, settings.base_iri)
@@ -68,6 +68,7 @@ def create_app(settings: Settings, store: KnowledgeStore | None = None,
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(record.bp)
 
     @app.before_request
     def request_limits() -> None:

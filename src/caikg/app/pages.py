@@ -98,7 +98,8 @@ def entity(kind: str, rest: str) -> Response:
     view_fn = views.VIEWS.get(kind)
     page = view_fn(st, iri) if view_fn else None
     if page is None:
-        page = views.Page("entity.html", {"triples": triples})
+        # sorted, so that the page is the same whichever store answered (CONSTRUCT order is not)
+        page = views.Page("entity.html", {"triples": sorted(triples, key=str)})
     html = render_template(page.template, iri=iri, path=path, alternates=alts,
                            title=page.title, **page.context)
     return Response(html, mimetype=HTML, headers={**links, "Content-Location": path})

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from ..store import KnowledgeStore, Row
 
-KINDS = ("paper", "person", "venue", "technique", "section", "scheme")
+KINDS = ("paper", "person", "venue", "technique", "section", "scheme", "system", "claim", "metric")
 """The path segments of dereferenceable entity IRIs (docs/MODEL.md)."""
 
 

@@ -1,4 +1,5 @@
-"""The paper browser: full-text search over titles, authors and technique labels, and facets
+"""The paper browser: full-text search over titles (and other titles), authors, summaries,
+system names and technique labels, and facets
 (technique with its narrower techniques, venue, year, status, reading-list section).
 
 Everything the browser needs is read with a few whole-graph queries (``work_listing``,
@@ -136,6 +137,10 @@ def _load(store: KnowledgeStore) -> list[Paper]:
             label = f"{r['notation']} {label}"
             section_notation[r["section"]] = r["notation"]
         p_or_none.values.setdefault("section", {})[_slug(r["section"], base + "section/")] = label
+    for r in plain(store.select("work_search_text")):
+        p_or_none = papers.get(r["work"] or "")
+        if p_or_none is not None and r["text"]:
+            p_or_none.text += " " + r["text"]
     for p in papers.values():
         parts = [p.title, *p.authors, p.text, *p.values.get("technique", {}).values()]
         p.text = fold(" ".join(parts))

@@ -11,8 +11,10 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from ..bibtex import bibtex_for
+from ..namespaces import BIBO, CAIKG, FABIO
 from ..store import KnowledgeStore, Row
-from . import Page, value, view
+from . import Page, plain, value, view
+from .provenance import Provenance, provenance
 
 AUTHOR_WEIGHT = 2
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
@@ -86,8 +88,11 @@ def identifiers(f: dict[str, str | None]) -> list[Identifier]:
     if openreview:
         out.append(Identifier("OpenReview", openreview,
                               "https://openreview.net/forum?id=" + quote(openreview, safe="")))
+    page = f.get("page")
+    if page:
+        out.append(Identifier("Publisher page", page, page))
     if url:
-        out.append(Identifier("Source", url, url))
+        out.append(Identifier("Link in the reading list", url, url))
     return out
 
 
@@ -179,6 +184,66 @@ def type_label(f: dict[str, str | None]) -> str:
     return "Research paper"
 
 
+@dataclass(frozen=True)
+class Event:
+    """One step of a work's publication history."""
+
+    when: str | None
+    text: str
+    refs: tuple[int, ...] = ()
+    source: str | None = None
+    source_title: str | None = None
+    current: bool = False
+
+
+STATUS, VENUE, YEAR = str(BIBO.status), str(CAIKG.venue), str(FABIO.hasPublicationYear)
+PREDICATES = {
+    "status": STATUS, "venue": VENUE, "year": YEAR,
+    "issued": "http://purl.org/dc/terms/issued",
+    "submitted": "http://purl.org/dc/terms/dateSubmitted",
+    "title": "http://purl.org/dc/terms/title",
+    "summary": "https://schema.org/description",
+    "author": "https://schema.org/author",
+    "arXiv": str(CAIKG.arxivId), "DOI": str(BIBO.doi), "OpenReview": str(CAIKG.openReviewId),
+    "Publisher page": "http://xmlns.com/foaf/0.1/page",
+    "Link in the reading list": "https://schema.org/url",
+}
+"""The properties whose references the paper page shows, by the name the template uses."""
+
+
+def timeline(f: dict[str, str | None], prov: Provenance,
+             submissions: list[dict[str, str | None]]) -> list[Event]:
+    """The work's history: what a reading list stated and the record replaced, its
+    submissions and their decisions, and where it stands now (oldest first)."""
+    events: list[Event] = []
+    old_status = prov.replaced(STATUS)
+    old_venue = prov.replaced(VENUE)
+    old_year = prov.replaced(YEAR)
+    if old_status or old_venue:
+        parts = [h.label or h.value for h in old_status] + [h.label or h.value
+                                                            for h in old_venue]
+        first = (old_status or old_venue)[0]
+        events.append(Event(old_year[0].value if old_year else None,
+                            "stated by the reading list: " + ", ".join(parts),
+                            source=first.source, source_title=first.title))
+    for sub in submissions:
+        decision = sub.get("decisionLabel") or "decision not recorded"
+        if sub.get("presentation"):
+            decision += f" ({sub['presentation']})"
+        venue = sub.get("venueName") or sub.get("venue")
+        events.append(Event(sub.get("date"), f"submitted to {venue}: {decision}"))
+    if f.get("statusLabel"):
+        where = f.get("venueName") or f.get("venue")
+        when = (prov.dates.get((STATUS, f.get("status") or "")) or f.get("issued")
+                or f.get("year"))
+        refs = tuple(prov.refs(STATUS, f.get("status")) + [
+            n for n in prov.refs(VENUE, f.get("venue")) if n not in prov.refs(STATUS,
+                                                                          f.get("status"))])
+        events.append(Event(when, f"now: {f['statusLabel']}" + (f", {where}" if where else ""),
+                            refs, current=True))
+    return events
+
+
 @view("paper")
 def paper_page(store: KnowledgeStore, iri: str) -> Page | None:
     try:
@@ -205,7 +270,14 @@ def paper_page(store: KnowledgeStore, iri: str) -> Page | None:
                   for r in store.select("paper_techniques", paper=node)]
     alternatives = [value(r["alternative"])
                     for r in store.select("paper_alternative_titles", paper=node)]
+    prov = provenance(store, node)
+    submissions = plain(store.select("paper_submissions", paper=node))
     context: dict[str, Any] = {
+        "prov": prov,
+        "P": PREDICATES,
+        "timeline": timeline(f, prov, submissions),
+        "systems": plain(store.select("paper_systems", paper=node)),
+        "claims": plain(store.select("claim_comparison", paper=node)),
         "paper": f,
         "kind": type_label(f),
         "alternatives": [a for a in alternatives if a],
