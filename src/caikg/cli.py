@@ -55,14 +55,14 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from .record import read_curated
-    from .validation import validate_sources
+    from .validation import MAX_FOCUS_NODES, validate_sources
 
     sources = read_curated(args.data or [settings.data_dir], settings.base_iri)
     report = validate_sources(sources, settings, engine=args.engine)
     if args.format == "ttl":
         sys.stdout.write(report.graph.serialize(format="turtle"))
     else:
-        print(report.to_text())
+        print(report.to_text(limit=None if args.all else MAX_FOCUS_NODES))
     return EXIT_OK if report.conforms else EXIT_FAIL
 
 
@@ -308,11 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the data against the SHACL shapes",
                        description="Validate data files against ontology/shapes.ttl; print a "
-                       "report grouped by focus node; exit 1 when there are violations.")
+                       "report grouped by focus node (with more than 50 focus nodes: the "
+                       "number of results per rule and the first of each, with file and line); "
+                       "exit 1 when there are violations.")
     p.add_argument("--data", type=Path, nargs="+", metavar="PATH",
                    help="RDF files or directories to validate (default: the shipped data/)")
     p.add_argument("--format", choices=["text", "ttl"], default="text",
                    help="'text' (default) or 'ttl' for the SHACL validation report graph")
+    p.add_argument("--all", action="store_true",
+                   help="list every result, however many (the text report is otherwise "
+                   "summarised per rule above 50 focus nodes)")
     p.add_argument("--engine", choices=["sparql", "pyshacl"], default=None,
                    help="SHACL engine: 'sparql' (fast, compiled to SPARQL over Oxigraph) or "
                    "'pyshacl' (the reference); default CAIKG_SHACL_ENGINE, else sparql")

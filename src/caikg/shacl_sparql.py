@@ -749,6 +749,11 @@ def _copy_path(shapes: Graph, report: Graph, node: Node) -> None:
             _copy_path(shapes, report, o)
 
 
+def result_term(term: object) -> Node:
+    """The rdflib term of a result's focus node or value."""
+    return _rdflib(term)
+
+
 def _run_check(store: ox.Store, check: Check) -> list[tuple[Check, dict[str, object]]]:
     rows = []
     solutions = store.query(check.query)
@@ -792,22 +797,31 @@ def _run_all(store: ox.Store, checks: list[Check], processes: int | None
     return [[(check, row) for row in found] for check, found in zip(checks, rows, strict=True)]
 
 
-def run(compiled: CompiledShapes, store: ox.Store, threads: int = 1,
-        processes: int | None = None) -> Graph:
-    """Evaluate the compiled shapes on ``store``; return the sh:ValidationReport graph.
+@dataclass(frozen=True)
+class RawResult:
+    """One validation result as the compiled queries found it (before any report graph)."""
+
+    check: Check
+    component: URIRef
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    messages: tuple[Literal, ...]
+
+
+def evaluate(compiled: CompiledShapes, store: ox.Store, threads: int = 1,
+             processes: int | None = None) -> list[RawResult]:
+    """Evaluate the compiled shapes on ``store``: every result, in check order.
 
     ``processes``: how many forked processes run the queries (default: one per core for
-    large stores, see :data:`PARALLEL_MIN`); ``threads`` > 1 runs them in threads instead."""
-    report = Graph()
-    report.bind("sh", SH)
-    root = BNode()
-    report.add((root, RDF.type, SH.ValidationReport))
-    conforms = True
+    large stores, see :data:`PARALLEL_MIN`); ``threads`` > 1 runs them in threads instead.
+    Results are plain records: building an rdflib report graph costs more than finding the
+    results when there are hundreds of thousands (see :func:`report_graph`)."""
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             batches = list(pool.map(lambda c: _run_check(store, c), compiled.checks))
     else:
         batches = _run_all(store, compiled.checks, processes)
+    found: list[RawResult] = []
     for batch in batches:
         for check, row in batch:
             for flag, component, value_var in check.components:
@@ -819,20 +833,6 @@ def run(compiled: CompiledShapes, store: ox.Store, threads: int = 1,
                 value = row.get(value_var[1:]) if value_var else None
                 if value is None and check.focus_is_value:
                     value = focus
-                result = BNode()
-                report.add((root, SH.result, result))
-                report.add((result, RDF.type, SH.ValidationResult))
-                report.add((result, SH.focusNode, _rdflib(focus)))
-                report.add((result, SH.resultSeverity, check.severity))
-                report.add((result, SH.sourceShape, check.shape))
-                report.add((result, SH.sourceConstraintComponent, component))
-                if value is not None:
-                    report.add((result, SH.value, _rdflib(value)))
-                if check.path is not None:
-                    report.add((result, SH.resultPath, check.path))
-                    _copy_path(compiled.shapes, report, check.path)
-                if check.source_constraint is not None:
-                    report.add((result, SH.sourceConstraint, check.source_constraint))
                 if check.sparql_vars:
                     bound = {k: str(_rdflib(v)) for k, v in row.items()
                              if k not in ("this", "path", "value")}
@@ -842,13 +842,47 @@ def run(compiled: CompiledShapes, store: ox.Store, threads: int = 1,
                         bound["path"] = str(_rdflib(row["path"]))
                     if value is not None:
                         bound["value"] = str(_rdflib(value))
-                    for m in [*check.constraint_messages, *check.messages]:
-                        report.add((result, SH.resultMessage,
-                                    Literal(_substitute(str(m), bound))))
+                    messages = tuple(Literal(_substitute(str(m), bound))
+                                     for m in [*check.constraint_messages, *check.messages])
                 else:
-                    for m in check.messages:
-                        report.add((result, SH.resultMessage, m))
-                if check.severity == SH.Violation:
-                    conforms = False
+                    messages = tuple(check.messages)
+                found.append(RawResult(check, component, focus,  # type: ignore[arg-type]
+                                       value, messages))  # type: ignore[arg-type]
+    return found
+
+
+def report_graph(compiled: CompiledShapes, results: list[RawResult]) -> Graph:
+    """The sh:ValidationReport graph of ``results`` (what pySHACL would report)."""
+    report = Graph()
+    report.bind("sh", SH)
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    conforms = True
+    for r in results:
+        check = r.check
+        result = BNode()
+        report.add((root, SH.result, result))
+        report.add((result, RDF.type, SH.ValidationResult))
+        report.add((result, SH.focusNode, _rdflib(r.focus)))
+        report.add((result, SH.resultSeverity, check.severity))
+        report.add((result, SH.sourceShape, check.shape))
+        report.add((result, SH.sourceConstraintComponent, r.component))
+        if r.value is not None:
+            report.add((result, SH.value, _rdflib(r.value)))
+        if check.path is not None:
+            report.add((result, SH.resultPath, check.path))
+            _copy_path(compiled.shapes, report, check.path)
+        if check.source_constraint is not None:
+            report.add((result, SH.sourceConstraint, check.source_constraint))
+        for m in r.messages:
+            report.add((result, SH.resultMessage, m))
+        if check.severity == SH.Violation:
+            conforms = False
     report.add((root, SH.conforms, Literal(conforms)))
     return report
+
+
+def run(compiled: CompiledShapes, store: ox.Store, threads: int = 1,
+        processes: int | None = None) -> Graph:
+    """Evaluate the compiled shapes on ``store``; return the sh:ValidationReport graph."""
+    return report_graph(compiled, evaluate(compiled, store, threads, processes))

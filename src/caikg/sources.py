@@ -66,6 +66,8 @@ class SourceSet:
     subject_lines: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
     """Where to report nodes that no file names as a subject (the statements a build derives
     from the curated record are reported at the line of their source record)."""
+    _line_index: dict[Path, SubjectLines] = field(default_factory=dict, repr=False,
+                                                  compare=False)
 
     def __len__(self) -> int:
         return len(self.triples)
@@ -77,7 +79,10 @@ class SourceSet:
         path = self.subject_files.get(subject)
         if path is None:
             return None, None
-        return path, find_subject_line(path, subject)
+        index = self._line_index.get(path)
+        if index is None:  # each file is read and indexed once, however many results it has
+            index = self._line_index[path] = SubjectLines.of(path)
+        return path, index.line(subject)
 
 
 def rdf_files(paths: Iterable[Path]) -> list[Path]:
@@ -221,6 +226,41 @@ def read_sources(paths: Iterable[Path]) -> SourceSet:
                     typed.add(iri)
                     subject_files[iri] = path
     return out
+
+
+@dataclass
+class SubjectLines:
+    """Where each subject of a Turtle-like file first starts a line, read in one pass: the
+    first line that begins with each written term (``<iri>`` or ``prefix:local``)."""
+
+    prefixes: dict[str, str]
+    first: dict[str, int]
+
+    @classmethod
+    def of(cls, path: Path) -> SubjectLines:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError):
+            return cls({}, {})
+        first: dict[str, int] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.lstrip()
+            if not stripped or stripped[0] in "#@":
+                continue
+            term = stripped.split(None, 1)[0]
+            first.setdefault(term, number)
+        return cls(dict(_PREFIX.findall(text)), first)
+
+    def line(self, iri: str) -> int | None:
+        found = [self.first.get(f"<{iri}>")]
+        for prefix, ns in self.prefixes.items():
+            if ns and iri.startswith(ns):
+                found.append(self.first.get(f"{prefix}:{iri[len(ns):]}"))
+        lines = [n for n in found if n is not None]
+        return min(lines) if lines else None
+
+
+_PREFIX = re.compile(r"@prefix\s+([\w-]*):\s*<([^>]*)>")
 
 
 def find_subject_line(path: Path, iri: str) -> int | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,10 @@ from .sources import SourceSet, read_sources, to_rdflib
 log = logging.getLogger(__name__)
 ENGINES = ("sparql", "pyshacl")
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+MAX_FOCUS_NODES = 50
+"""A text report with more focus nodes than this is summarised per rule (a screenful)."""
+FIRST_PER_RULE = 3
+"""How many focus nodes of each rule a summarised report shows."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,19 @@ class ValidationResult:
 @dataclass
 class ValidationReport:
     results: list[ValidationResult] = field(default_factory=list)
-    graph: Graph = field(default_factory=Graph)
+    report_graph: Graph | Callable[[], Graph] = field(default_factory=Graph)
+    """The sh:ValidationReport graph, or how to build it when first asked for (building it
+    costs more than validating when there are hundreds of thousands of results)."""
     engine: str = "pyshacl"
     """The engine that produced the results ("sparql" or "pyshacl")."""
     note: str | None = None
     """Why the requested engine was not used (unsupported shape feature), if it was not."""
+
+    @property
+    def graph(self) -> Graph:
+        if not isinstance(self.report_graph, Graph):
+            self.report_graph = self.report_graph()
+        return self.report_graph
 
     @property
     def violations(self) -> list[ValidationResult]:
@@ -84,21 +97,58 @@ class ValidationReport:
             grouped[result.focus].append(result)
         return dict(grouped)
 
-    def to_text(self) -> str:
-        """The human-readable report: one block per focus node, naming file and rule."""
+    def to_text(self, limit: int | None = MAX_FOCUS_NODES) -> str:
+        """The human-readable report: one block per focus node, naming file and rule.
+
+        With more than ``limit`` focus nodes (``None``: no limit) the report stays a
+        screenful: the number of results of each rule, then the first
+        :data:`FIRST_PER_RULE` focus nodes of each rule with their file and line."""
+        grouped = self.by_focus()
+        if limit is not None and len(grouped) > limit:
+            return self._summary()
         lines: list[str] = []
-        for focus, results in self.by_focus().items():
+        for focus, results in grouped.items():
             lines.append(f"{focus}  [{results[0].location}]")
             for r in results:
-                on = f" on {r.path}" if r.path else ""
-                value = f" (value: {r.value})" if r.value is not None else ""
-                lines.append(f"  {r.severity}{on}: {r.message}{value}")
-                lines.append(f"    rule: {r.shape} ({r.constraint})")
+                lines.extend(_describe(r))
+        lines.append(self._verdict())
+        return "\n".join(lines)
+
+    def _summary(self) -> str:
+        per_rule: dict[tuple[str, str, str], list[ValidationResult]] = defaultdict(list)
+        for r in self.results:
+            per_rule[(r.severity, r.shape, r.constraint)].append(r)
+        order = sorted(per_rule, key=lambda k: (SEVERITY_ORDER.get(k[0], 9), -len(per_rule[k]),
+                                                 k[1]))
+        lines = [f"{len(self.results)} results on {len(self.by_focus())} focus nodes "
+                 f"from {len(per_rule)} rules:"]
+        for key in order:
+            severity, shape, constraint = key
+            lines.append(f"  {len(per_rule[key]):>8}  {severity:<9} {shape} ({constraint})")
+        lines.append(f"First {FIRST_PER_RULE} of each rule ('caikg validate --all' lists every "
+                     "result, '--format ttl' gives the SHACL report graph):")
+        for key in order:
+            shown = sorted(per_rule[key], key=lambda r: r.focus)[:FIRST_PER_RULE]
+            for r in shown:
+                lines.append(f"{r.focus}  [{r.location}]")
+                lines.extend(_describe(r))
+            rest = len(per_rule[key]) - len(shown)
+            if rest > 0:
+                lines.append(f"  … and {rest} more of {key[1]}")
+        lines.append(self._verdict())
+        return "\n".join(lines)
+
+    def _verdict(self) -> str:
         n_v, n_w = len(self.violations), len(self.warnings)
         n_i = len(self.results) - n_v - n_w
         verdict = "conforms" if self.conforms else "does NOT conform"
-        lines.append(f"Data {verdict}: {n_v} violation(s), {n_w} warning(s), {n_i} info(s).")
-        return "\n".join(lines)
+        return f"Data {verdict}: {n_v} violation(s), {n_w} warning(s), {n_i} info(s)."
+
+
+def _describe(r: ValidationResult) -> list[str]:
+    on = f" on {r.path}" if r.path else ""
+    value = f" (value: {r.value})" if r.value is not None else ""
+    return [f"  {r.severity}{on}: {r.message}{value}", f"    rule: {r.shape} ({r.constraint})"]
 
 
 def shapes_path(settings: Settings) -> Path:
@@ -167,7 +217,7 @@ def _read_report(report_graph: Graph, data_ns: Graph, sources: SourceSet | None,
             file=file,
             line=line,
         ))
-    return ValidationReport(results=results, graph=report_graph, engine=engine)
+    return ValidationReport(results=results, report_graph=report_graph, engine=engine)
 
 
 def validate_sparql(sources: SourceSet, shapes: Graph) -> ValidationReport:
@@ -180,12 +230,42 @@ def validate_sparql(sources: SourceSet, shapes: Graph) -> ValidationReport:
         shapes, subclasses=shacl_sparql.has_subclass_triples(store))
     loaded = time.perf_counter()
     try:
-        report_graph = shacl_sparql.run(compiled, store)
+        raw = shacl_sparql.evaluate(compiled, store)
     except (OSError, SyntaxError, ValueError) as exc:  # e.g. a regex Oxigraph rejects
         raise shacl_sparql.Unsupported(f"a compiled query failed: {exc}") from exc
     log.debug("SPARQL SHACL engine: %d queries, load %.2f s, queries %.2f s",
               len(compiled.checks), loaded - start, time.perf_counter() - loaded)
-    return _read_report(report_graph, bind_prefixes(Graph()), sources, engine="sparql")
+    # Results are read from the engine's records, as _read_report reads a report graph: the
+    # shape, rule and path of each check are named once, each focus node located once.
+    names = bind_prefixes(Graph())
+    compiled.shapes.namespace_manager = names.namespace_manager
+    named: dict[int, tuple[str, str | None]] = {}
+    located: dict[str, tuple[Path | None, int | None]] = {}
+    results: list[ValidationResult] = []
+    for r in raw:
+        key = id(r.check)
+        if key not in named:
+            named[key] = (_short(r.check.shape, compiled.shapes) or "?",
+                          _short(r.check.path, names, compiled.shapes))
+        shape, path = named[key]
+        focus = str(shacl_sparql.result_term(r.focus))
+        if focus not in located:
+            located[focus] = sources.locate(focus)
+        file, line = located[focus]
+        results.append(ValidationResult(
+            focus=focus,
+            severity=str(r.check.severity).rsplit("#", 1)[-1],
+            message=str(r.messages[0]) if r.messages else "constraint not met",
+            shape=shape,
+            constraint=(_short(r.component, names) or "?").replace("sh:", ""),
+            path=path,
+            value=str(shacl_sparql.result_term(r.value)) if r.value is not None else None,
+            file=file,
+            line=line,
+        ))
+    return ValidationReport(results=results, engine="sparql",
+                            report_graph=lambda: bind_prefixes(
+                                shacl_sparql.report_graph(compiled, raw)))
 
 
 def validate_sources(sources: SourceSet, settings: Settings, engine: str | None = None
