@@ -1,4 +1,5 @@
-# The two commands of the README's quick start are `make run` and `make test`.
+# The two commands of the README's quick start are `make run` and `make test`; `make check` is
+# the fast tier to run while editing (everything but the tests marked `system`).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -6,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := raptor2-utils chromium virtuoso-opensource-7-bin
 VENDOR := web/static/vendor/yasgui/yasgui.min.js
 
-.PHONY: run setup build serve test system-deps lint typecheck clean
+.PHONY: run setup build serve test check system-deps lint typecheck clean
 
 run: setup build serve  ## set everything up, build the knowledge base and serve it
 
@@ -39,6 +40,11 @@ test: setup system-deps  ## run the whole test suite (lint, types, tests)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+check: setup system-deps  ## the fast tier while editing: lint, types and the tests not marked system
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -m "not system" -q -n auto
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -345,7 +345,8 @@ def breakdown(home: Path, queries: list[tuple[mix.BenchQuery, str]], n: int,
     settings = load_settings(environ={}, home=home, workers=1)
     log("breakdown: loading the store in this process and starting one worker")
     worker_store = _WorkerStore(settings)
-    allowed = worker_store.store.info.graphs.keys()  # type: ignore[union-attr]
+    assert worker_store.store.info is not None, "the store has no build info"
+    allowed = worker_store.store.info.graphs.keys()
     out: dict[str, dict[str, float]] = {}
     with QueryExecutor(settings, workers=1) as ex:
         app = create_app(settings, executor=ex)
@@ -354,7 +355,7 @@ def breakdown(home: Path, queries: list[tuple[mix.BenchQuery, str]], n: int,
         cases.append(("ASK {} (fixed cost)", "ASK {}", "ASK"))
         for name, text, form in cases:
             gfmt = "nt"
-            job = {"query": text, "result_format": "json", "graph_format": gfmt,
+            job: dict[str, Any] = {"query": text, "result_format": "json", "graph_format": gfmt,
                    "default_graphs": None, "named_graphs": None, "bindings": {},
                    "limit": settings.result_limit}
             store = worker_store.store
@@ -365,15 +366,26 @@ def breakdown(home: Path, queries: list[tuple[mix.BenchQuery, str]], n: int,
                 return list(result) if form != "ASK" else bool(result)
 
             accept = GRAPH_TYPE if form == "CONSTRUCT" else SELECT_TYPE
+
+            def guard(text: str = text) -> None:
+                check_query(text, allowed)
+
+            def worker_job(job: dict[str, Any] = job) -> object:
+                return worker_store.run(job)
+
+            def executor(text: str = text, gfmt: str = gfmt) -> object:
+                return ex.execute(text, result_format="json", graph_format=gfmt)
+
+            def flask(text: str = text, accept: str = accept) -> object:
+                return client.post("/sparql", data=text, headers={
+                    "Content-Type": "application/sparql-query", "Accept": accept})
+
             out[name] = {
-                "guard": timeit(lambda text=text: check_query(text, allowed), n, cap_s),
+                "guard": timeit(guard, n, cap_s),
                 "query": timeit(query_only, n, cap_s),
-                "worker_job": timeit(lambda job=job: worker_store.run(job), n, cap_s),
-                "executor": timeit(lambda text=text, gfmt=gfmt: ex.execute(
-                    text, result_format="json", graph_format=gfmt), n, cap_s),
-                "flask": timeit(lambda text=text, accept=accept: client.post(
-                    "/sparql", data=text, headers={
-                        "Content-Type": "application/sparql-query", "Accept": accept}), n, cap_s),
+                "worker_job": timeit(worker_job, n, cap_s),
+                "executor": timeit(executor, n, cap_s),
+                "flask": timeit(flask, n, cap_s),
             }
             log(f"  breakdown {name}: " + ", ".join(f"{k} {v:.3f} ms"
                                                     for k, v in out[name].items()))
@@ -489,9 +501,9 @@ def write_markdown(path: Path, info: dict[str, Any], rows: list[QueryResultRow],
         by_name = {r.name: r for r in rows}
         nan = float("nan")
         for name, p in parts.items():
-            row = by_name.get(name)
-            http_ck = row.cells.get("caikg", {}).get("c1") if row else None
-            http_ox = row.cells.get("oxigraph", {}).get("c1") if row else None
+            found = by_name.get(name)
+            http_ck = found.cells.get("caikg", {}).get("c1") if found else None
+            http_ox = found.cells.get("oxigraph", {}).get("c1") if found else None
             fixed = info.get("ask_http", {})
             ck_http = http_ck.p50_ms if http_ck else fixed.get("caikg", nan)
             ox_http = http_ox.p50_ms if http_ox else fixed.get("oxigraph", nan)

@@ -147,7 +147,8 @@ def process_tree(root: int) -> list[int]:
             parent = _ppid(int(entry.name))
             if parent is not None:
                 children[parent].append(int(entry.name))
-    tree, todo = [], [root]
+    tree: list[int] = []
+    todo = [root]
     while todo and len(tree) < 1000:
         pid = todo.pop()
         tree.append(pid)

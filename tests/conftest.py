@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,6 +27,12 @@ def make_settings(home: Path, **overrides: object) -> Settings:
     return load_settings(environ={}, home=home, **{**defaults, **overrides})
 
 
+def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """The IRI, blank node id or lexical form of ``term`` (never an RDF-star triple here)."""
+    assert not isinstance(term, ox.Triple), term
+    return term.value
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "home")
@@ -39,6 +46,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 
 @pytest.fixture(scope="session")
 def built_settings(built: BuildResult) -> Settings:
+    assert built.store_dir is not None
     return make_settings(built.store_dir.parent.parent)
 
 

@@ -23,7 +23,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
@@ -52,20 +52,22 @@ def with_statements(triples: list[ox.Triple]) -> list[ox.Triple]:
     stated = {(t.subject, t.predicate.value[len(P):]) for t in triples
               if t.predicate.value.startswith(P) and not t.predicate.value.startswith(
                   (WDT, PS, PQ))}
-    values: dict[ox.NamedNode | ox.BlankNode, list[tuple[str, Any]]] = defaultdict(list)
+    values: dict[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
+                 list[tuple[str, Any]]] = defaultdict(list)
     for t in triples:
         if t.predicate.value.startswith(PS):
             values[t.subject].append((t.predicate.value[len(PS):], t.object))
     for t in triples:
         if t.predicate.value.startswith(P) and not t.predicate.value.startswith(
                 (WDT, PS, PQ)):
-            for prop, value in values.get(t.object, []):  # type: ignore[call-overload]
+            for prop, value in values.get(t.object, []):
                 out.append(ox.Triple(t.subject, ox.NamedNode(WDT + prop), value))
     for n, t in enumerate(triples):
         if t.predicate.value.startswith(WDT):
             prop = t.predicate.value[len(WDT):]
             if (t.subject, prop) in stated:
                 continue
+            assert not isinstance(t.subject, ox.Triple)
             node = ox.NamedNode(f"{WDS}{t.subject.value[len(WD):]}-s{n}")
             out.append(ox.Triple(t.subject, ox.NamedNode(P + prop), node))
             out.append(ox.Triple(node, ox.NamedNode(PS + prop), t.object))
@@ -132,7 +134,7 @@ class FakeWikidata:
                                        daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> FakeWikidata:
+    def start(self) -> Self:
         self.thread.start()
         return self
 
@@ -155,8 +157,8 @@ class FakeWikidata:
         params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         if h.command == "POST":
             length = int(h.headers.get("Content-Length") or 0)
-            body = h.rfile.read(length).decode()
-            params.update({k: v[-1] for k, v in parse_qs(body).items()})
+            form = h.rfile.read(length).decode()
+            params.update({k: v[-1] for k, v in parse_qs(form).items()})
         ua = h.headers.get("User-Agent", "")
         req = Request(parts.path, h.command, ua, params)
         self.requests.append(req)
@@ -218,6 +220,7 @@ class FakeWikidata:
             result = store.query(query)
         except SyntaxError as exc:
             return 400, f"MalformedQueryException: {exc}".encode(), "text/plain"
+        assert not isinstance(result, ox.QueryTriples), "only SELECT and ASK are served"
         body = result.serialize(format=ox.QueryResultsFormat.JSON)
         return 200, body or b"", "application/sparql-results+json;charset=utf-8"
 
@@ -258,6 +261,7 @@ class FakeWikidata:
             prop, _, value = term.partition("=")
             for q in self.index.quads_for_pattern(None, ox.NamedNode(WDT + prop), None):
                 if isinstance(q.object, ox.Literal) and q.object.value.lower() == value.lower():
+                    assert not isinstance(q.subject, ox.Triple)
                     found.add(q.subject.value[len(WD):])
         return sorted(found)
 
@@ -277,10 +281,11 @@ class FakeWikidata:
                 aliases[o.language].append({"language": o.language, "value": o.value})
             elif p.startswith(P) and not p.startswith((WDT, PS, PQ)):
                 prop = p[len(P):]
+                assert isinstance(o, ox.NamedNode | ox.BlankNode)
                 statement: dict[str, Any] = {"mainsnak": {}, "type": "statement",
                                              "rank": "normal", "id": o.value}
                 qualifiers: dict[str, list[Any]] = defaultdict(list)
-                for sq in self.index.quads_for_pattern(o, None, None):  # type: ignore[arg-type]
+                for sq in self.index.quads_for_pattern(o, None, None):
                     sp = sq.predicate.value
                     if sp == PS + prop:
                         statement["mainsnak"] = _snak(prop, sq.object)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from benchmarks import generate, mix
 
 from caikg.build import build
 from caikg.store import EmbeddedStore
 from tests.conftest import REPO, make_settings
+
+pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
 
 TINY = 2_000
 

@@ -34,6 +34,8 @@ from caikg.config import Settings
 from .conftest import REPO
 from .servers import caikg_server
 
+pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -14,12 +14,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from caikg.build import BuildError, build
+from caikg.build import BuildError, BuildResult, build
 from caikg.config import Settings
 from caikg.sources import SourceError
 from caikg.store import EmbeddedStore, NoStoreError
 
-from .conftest import REPO, make_settings
+from .conftest import REPO, make_settings, term_value
 
 SCHEMA = "https://schema.org/"
 
@@ -32,7 +32,7 @@ def subjects(store: EmbeddedStore) -> set[str]:
 def works(store: EmbeddedStore) -> set[str]:
     types = {ox.NamedNode(SCHEMA + "ScholarlyArticle"), ox.NamedNode(SCHEMA + "BlogPosting")}
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    return {q.subject.value for q in store.quads() if q.predicate == rdf_type
+    return {term_value(q.subject) for q in store.quads() if q.predicate == rdf_type
             and q.object in types}
 
 
@@ -42,7 +42,7 @@ def copy_data(tmp_path: Path) -> Path:
     return data
 
 
-def test_build_shipped_data(built, store: EmbeddedStore) -> None:
+def test_build_shipped_data(built: BuildResult, store: EmbeddedStore) -> None:
     assert built.report.conforms
     assert len(works(store)) == 42
     inst = store.instances
@@ -60,6 +60,7 @@ def test_iris_are_stable_across_rebuilds(tmp_path: Path, store: EmbeddedStore) -
     again = build(make_settings(tmp_path / "other-home"))
     second = EmbeddedStore.open(make_settings(tmp_path / "other-home"))
     assert subjects(second) == subjects(store)
+    assert store.info is not None
     assert again.info.version == store.info.version
 
 
@@ -67,9 +68,11 @@ def test_rebuild_replaces_store_atomically_and_keeps_previous(settings: Settings
     first = build(settings)
     second = build(settings)
     assert settings.store_link.is_symlink()
+    assert first.store_dir is not None and second.store_dir is not None
     assert settings.store_link.resolve() == second.store_dir.resolve()
     # the previous store is kept for servers that still read it; older ones are removed
     third = build(settings)
+    assert third.store_dir is not None
     remaining = {p.resolve() for p in settings.stores_dir.iterdir()}
     assert remaining == {second.store_dir.resolve(), third.store_dir.resolve()}
     assert first.store_dir.resolve() not in remaining
@@ -86,6 +89,7 @@ def test_bad_turtle_is_refused_and_store_untouched(settings: Settings, tmp_path:
     assert "broken.ttl" in str(info.value)
     assert info.value.line == 3
     store = EmbeddedStore.open(settings)
+    assert store.info is not None
     assert store.info.version == good.info.version
     assert len(works(store)) == 42
 
@@ -110,9 +114,12 @@ def test_shacl_violation_is_refused_and_store_untouched(settings: Settings,
     located = report.violations[0]
     assert located.file is not None and located.file.name == "bad-paper.ttl"
     assert located.line == 4
-    assert EmbeddedStore.open(settings).info.version == good.info.version
+    current = EmbeddedStore.open(settings).info
+    assert current is not None
+    assert current.version == good.info.version
 
 
+@pytest.mark.system  # SIGKILLs a real build process
 def test_killed_build_leaves_previous_store(settings: Settings) -> None:
     good = build(settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAIKG_")}
@@ -129,6 +136,7 @@ def test_killed_build_leaves_previous_store(settings: Settings) -> None:
         proc.wait()
         store = EmbeddedStore.open(settings)
         assert len(works(store)) == 42
+        assert store.info is not None
         assert store.info.version == good.info.version
     assert killed >= 1  # at least one run was really interrupted
 
@@ -163,7 +171,8 @@ def test_missing_data_path_is_named(settings: Settings, tmp_path: Path) -> None:
         build(settings, [tmp_path / "nope.ttl"])
 
 
-def test_what_the_store_serves_still_conforms(store: EmbeddedStore, built) -> None:
+def test_what_the_store_serves_still_conforms(store: EmbeddedStore,
+                                               built: BuildResult) -> None:
     """The curated graph read back from the store (as the endpoint and exports serve it)
     conforms too: no datatype or term is changed by loading."""
     from caikg.sources import to_rdflib
@@ -172,6 +181,7 @@ def test_what_the_store_serves_still_conforms(store: EmbeddedStore, built) -> No
     from .conftest import make_settings
 
     served = to_rdflib(q.triple for q in store.quads(str(store.instances.curated_graph)))
+    assert built.store_dir is not None
     report = validate_graph(served, load_shapes(make_settings(built.store_dir)))
     assert report.conforms, report.to_text()
     assert len(report.warnings) == len(built.report.warnings)

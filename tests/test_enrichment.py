@@ -21,7 +21,7 @@ from caikg.namespaces import Instances
 from caikg.store import EmbeddedStore, current_store_dir
 from caikg.wikidata import WikidataClient, WikidataError, user_agent
 
-from .conftest import REPO
+from .conftest import REPO, term_value
 from .fake_wikidata import FakeWikidata
 
 CONTACT = "tests@example.org"
@@ -249,7 +249,7 @@ def test_provenance_is_recorded(wsettings: Settings, fake: FakeWikidata) -> None
     assert {prov + "startedAtTime", prov + "endedAtTime", prov + "used"} <= preds
     for endpoint in fake.endpoints.values():
         assert has(t, activity, prov + "used", ox.NamedNode(endpoint))
-    hashes = [x.object.value for x in t
+    hashes = [term_value(x.object) for x in t
               if x.predicate.value == "http://purl.org/dc/terms/identifier"]
     assert len(hashes) >= 5 and all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes)
 
@@ -417,7 +417,8 @@ def test_the_enrichment_is_rebased_with_the_base_iri(tmp_path: Path, data_dir: P
                             CAIKG_BASE_IRI="http://example.org/kg/")
     run(settings, rebuild=True)
     store = EmbeddedStore.open(settings, in_memory=True)
-    subjects = {q.subject.value for q in store.quads("http://example.org/kg/graph/enrichment")}
+    subjects = {term_value(q.subject)
+                for q in store.quads("http://example.org/kg/graph/enrichment")}
     assert "http://example.org/kg/paper/alto" in subjects
     assert not any(s.startswith("https://w3id.org/caikg/") for s in subjects)
 

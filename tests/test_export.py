@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from rdflib.term import Node
 
 from caikg.export import EXPORT_FORMATS, export_bytes, export_graphs
 from caikg.files import write_atomically
@@ -105,23 +106,28 @@ def test_export_has_all_seed_entries_with_authors_in_order(store: EmbeddedStore)
     rank, historical = URIRef(CAIKG + "rank"), URIRef(CAIKG + "HistoricalRank")
     ordinal, stated = URIRef(CAIKG + "ordinal"), URIRef(CAIKG + "statedName")
 
-    def listed_value(node: URIRef, prop: URIRef) -> object:
-        """The value the list gave: a historical statement's, else the current one."""
+    def listed_value(node: Node, prop: URIRef) -> str | None:
+        """The value the list gave (as text): a historical statement's, else the current one."""
+        value = g.value(node, prop)
         for st in g.subjects(rdf_subject, node):
             if (st, rdf_predicate, prop) in g and (st, rank, historical) in g:
-                return g.value(st, rdf_object)
-        return g.value(node, prop)
+                value = g.value(st, rdf_object)
+                break
+        return None if value is None else str(value)
 
     for title, authors in entries:
         matches = {w for p in (dcterms_title, alternative) for w in g.subjects(p, Literal(title))}
         assert len(matches) == 1, title
         work = matches.pop()
         nodes = {a for a in g.objects(work, URIRef(PROV + "qualifiedAttribution"))}
-        nodes |= {g.value(st, rdf_object) for st in g.subjects(rdf_subject, work)
-                  if (st, rdf_predicate, URIRef(PROV + "qualifiedAttribution")) in g
-                  and (st, rank, historical) in g}
-        ordered = sorted((int(listed_value(a, ordinal)), str(listed_value(a, stated)))  # type: ignore[arg-type, call-overload]
-                         for a in nodes if listed_value(a, ordinal) is not None)
+        for st in g.subjects(rdf_subject, work):
+            if (st, rdf_predicate, URIRef(PROV + "qualifiedAttribution")) in g \
+                    and (st, rank, historical) in g:
+                node = g.value(st, rdf_object)
+                assert node is not None, st
+                nodes.add(node)
+        ordered = sorted((int(n), str(listed_value(a, stated)))
+                         for a in nodes if (n := listed_value(a, ordinal)) is not None)
         listed = [(n, name) for n, name in ordered if n <= len(authors)] if authors else ordered
         if not authors:
             continue  # the list gave no authors; the record may (tests/test_record.py)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import http.server
 import os
 import random
 import shutil
@@ -42,6 +43,8 @@ from .conftest import REPO
 from .fake_wikidata import FakeWikidata
 from .servers import caikg_server
 
+pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
+
 RUNS = 7
 LONG_RUNS = 25
 SEED = 20250601
@@ -57,7 +60,7 @@ class SlowWikidata(FakeWikidata):
 
     delay = 0.15
 
-    def _handle(self, h):  # type: ignore[no-untyped-def]
+    def _handle(self, h: http.server.BaseHTTPRequestHandler) -> None:
         time.sleep(self.delay)
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client killed
             super()._handle(h)
@@ -122,7 +125,7 @@ class Tally:
 
 
 def kill_loop(project: Project, runs: int, duration: float, args: Callable[[int], list[str]],
-              before: Callable[[int], None], check: Callable[[], None]) -> Tally:
+              before: Callable[[int], None], check: Callable[[], object]) -> Tally:
     """Run ``caikg ARGS`` ``runs`` times, SIGKILL each at a random point of ``duration``."""
     rng = random.Random(SEED + runs)
     tally = Tally()

@@ -26,6 +26,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis.core.result import Ok
 
 from caikg import guard
 from caikg.build import BuildResult
@@ -38,7 +39,7 @@ MAX_BODY = 1_000_000
 QUERY_DIR = Path(__file__).resolve().parent.parent / "src" / "caikg" / "queries"
 EXAMPLES = sorted(p.read_text() for p in QUERY_DIR.glob("*.rq"))
 
-pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+pytestmark = [pytest.mark.system, pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck), print_blob=True)
@@ -56,6 +57,7 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(built: BuildResult) -> Iterator[Live]:
+    assert built.store_dir is not None
     home = built.store_dir.parent.parent
     with Canary() as canary, caikg_server(
             home, CAIKG_QUERY_TIMEOUT=str(QUERY_TIMEOUT), CAIKG_QUEUE_TIMEOUT="3",
@@ -332,7 +334,10 @@ def test_openapi_conformance(live: Live) -> None:
     """Every operation of the OpenAPI document, with schemathesis's generated parameters
     (valid and invalid): no 5xx, and status, content type, headers and body as documented."""
     api = schemathesis.openapi.from_url(live.base + "/api/openapi.json")
-    operations = [result.ok() for result in api.get_all_operations()]
+    operations = []
+    for result in api.get_all_operations():
+        assert isinstance(result, Ok), result.err()
+        operations.append(result.ok())
     assert len(operations) == len(live.api)
     for operation in operations:
 

@@ -27,7 +27,7 @@ from caikg.config import Settings, load_settings
 from caikg.export import EXPORT_FORMATS, export_bytes
 from caikg.store import EmbeddedStore, current_store_dir
 
-from .conftest import REPO
+from .conftest import REPO, term_value
 from .servers import Canary
 
 LIMIT = 1.0
@@ -286,9 +286,9 @@ def test_control_characters_in_literals_build(control_store: EmbeddedStore) -> N
 
 
 def _comment(triples: list[ox.Triple]) -> str:
-    [value] = [t.object.value for t in triples
+    [value] = [term_value(t.object) for t in triples
                if t.predicate.value == "http://www.w3.org/2000/01/rdf-schema#comment"
-               and t.subject.value == "https://w3id.org/caikg/paper/metagpt"]
+               and term_value(t.subject) == "https://w3id.org/caikg/paper/metagpt"]
     return str(value)
 
 

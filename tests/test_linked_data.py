@@ -357,6 +357,7 @@ def test_every_kind_is_present(curated_entities: dict[str, list[str]]) -> None:
         assert curated_entities[kind], f"no {kind} entities in the curated graph"
 
 
+@pytest.mark.system  # a walk of every entity: the slowest part of this module
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_entity_page_renders(client: FlaskClient, whole_store: Graph, base: str,
                                    curated_entities: dict[str, list[str]], kind: str) -> None:

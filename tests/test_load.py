@@ -15,10 +15,13 @@ from benchmarks import load
 
 from caikg.build import BuildResult
 
+pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
+
 MAX_GROWTH = 0.10
 
 
 def _load(built: BuildResult, tmp_path: Path, warmup: float, duration: float) -> None:
+    assert built.store_dir is not None
     home = built.store_dir.parent.parent
     with load.serving(home, tmp_path / "serve.log") as server:
         report = load.load_run(server, clients=50, warmup=warmup, duration=duration,
@@ -46,6 +49,7 @@ def test_more_heavy_queries_than_workers_get_503_with_retry_after(
     """One worker, twelve heavy queries at once (more than waitress's 8 threads too): each
     gets an answer in time — a timeout or 503 with Retry-After — and /healthz answers right
     after; the endpoint answers again once the killed worker is replaced."""
+    assert built.store_dir is not None
     home = built.store_dir.parent.parent
     settings = load.OVERLOAD_SETTINGS
     with load.serving(home, tmp_path / "serve.log", **settings) as server:

@@ -104,7 +104,9 @@ def test_status_individuals() -> None:
             assert (status, RDF.type, cls) in g, (status, cls)
         assert (status, SKOS.inScheme, CAIKG.PublicationStatusScheme) in g
         assert (CAIKG.PublicationStatusScheme, SKOS.hasTopConcept, status) in g
-        assert g.value(status, SKOS.prefLabel).language == "en"
+        label = g.value(status, SKOS.prefLabel)
+        assert isinstance(label, Literal), (status, label)
+        assert label.language == "en"
         matches = set(g.objects(status, SKOS.exactMatch)) | set(g.objects(status, SKOS.closeMatch))
         assert any(str(m).startswith(str(BIBO) + "status/") for m in matches), status
     assert (CAIKG.Published, SKOS.exactMatch, URIRef(str(BIBO) + "status/published")) in g

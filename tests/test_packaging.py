@@ -7,7 +7,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from .conftest import REPO
+
+pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
 
 
 def test_wheel_carries_code_ontology_data_and_web_assets(tmp_path: Path) -> None:

@@ -550,7 +550,7 @@ def test_unknown_entities_are_404(client: FlaskClient) -> None:
 def test_bound_queries_return_only_the_entitys_rows(store: EmbeddedStore, name: str, var: str,
                                                     iri: str) -> None:
     bound = ox.NamedNode(store.instances.base + iri)
-    rows = store.select(name, **{var: bound})
+    rows = store.select(name, default_graphs=None, **{var: bound})
     assert rows and all(row[var] == bound for row in rows)
     other = ox.NamedNode(store.instances.base + iri + "-not-there")
-    assert store.select(name, **{var: other}) == []
+    assert store.select(name, default_graphs=None, **{var: other}) == []

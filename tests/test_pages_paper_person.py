@@ -19,10 +19,10 @@ from caikg.build import BuildError, build
 from caikg.config import Settings
 from caikg.network import network_svg
 from caikg.sources import read_sources
-from caikg.store import EmbeddedStore
+from caikg.store import EmbeddedStore, Term
 from caikg.views.paper import related_papers
 
-from .conftest import REPO, make_settings
+from .conftest import REPO, make_settings, term_value
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SCHEMA = "https://schema.org/"
@@ -34,9 +34,13 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 # -- fixtures and helpers -----------------------------------------------------------------
-def objects(store: EmbeddedStore, subject: str, predicate: str) -> list[ox.Term]:
-    return [q.object for q in store._store.quads_for_pattern(
-        ox.NamedNode(subject), ox.NamedNode(predicate), None, None)]
+def objects(store: EmbeddedStore, subject: str, predicate: str) -> list[Term]:
+    found: list[Term] = []
+    for q in store._store.quads_for_pattern(
+            ox.NamedNode(subject), ox.NamedNode(predicate), None, None):
+        assert not isinstance(q.object, ox.Triple), q
+        found.append(q.object)
+    return found
 
 
 def one(store: EmbeddedStore, subject: str, predicate: str) -> str | None:
@@ -90,7 +94,7 @@ def coauthor_counts(store: EmbeddedStore, person: str) -> dict[str, int]:
     """Co-author -> number of shared works, counted from the schema:author quads."""
     authors: dict[str, set[str]] = {}
     for q in store._store.quads_for_pattern(None, ox.NamedNode(SCHEMA + "author"), None, None):
-        authors.setdefault(q.subject.value, set()).add(q.object.value)
+        authors.setdefault(term_value(q.subject), set()).add(term_value(q.object))
     counts: Counter[str] = Counter()
     for people in authors.values():
         if person in people:
@@ -540,12 +544,12 @@ def test_queries_return_only_the_bound_entity(store: EmbeddedStore, name: str) -
     total = 0
     for slug in slugs:
         node = ox.NamedNode(f"{store.instances.base}{var}/{slug}")
-        rows = store.select(name, **{var: node})
+        rows = store.select(name, default_graphs=None, **{var: node})
         assert all(row[var] == node for row in rows), (name, slug)
         total += len(rows)
     assert total > 0, name
     nobody = ox.NamedNode(f"{store.instances.base}{var}/no-such-{var}")
-    assert store.select(name, **{var: nobody}) == []
+    assert store.select(name, default_graphs=None, **{var: nobody}) == []
 
 
 def test_enrichment_queries_need_the_graph(store: EmbeddedStore) -> None:

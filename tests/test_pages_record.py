@@ -50,7 +50,7 @@ def page(client: FlaskClient, path: str) -> Text:
 
 def select(store: EmbeddedStore, query: str) -> list[dict[str, str]]:
     return [{v: row[v].value for v in ("s", "o") if row[v] is not None}
-            for row in store.query(query)]  # type: ignore[union-attr]
+            for row in store.query(query)]
 
 
 # -- paper pages ----------------------------------------------------------------------------

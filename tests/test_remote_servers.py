@@ -17,6 +17,8 @@ import requests
 
 from tests.remote_servers import SERVERS, RemoteEndpoint, available, missing
 
+pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
+
 EX = "urn:caikg:test:"
 NT = "application/n-triples"
 JSON = "application/sparql-results+json"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
+from rdflib.term import Identifier, Node
 
 from caikg.config import CANONICAL_BASE_IRI
 from caikg.iris import slugify
@@ -34,6 +35,16 @@ MAX_DEPTH = 3
 
 def concepts(g: Graph, scheme: URIRef = SCHEME) -> set[URIRef]:
     return {c for c in g.subjects(SKOS.inScheme, scheme) if isinstance(c, URIRef)}
+
+
+def terms(nodes: Iterable[Node]) -> list[Identifier]:
+    """``nodes`` as RDF terms, which can be sorted (every subject and object of a graph parsed
+    from RDF is an :class:`~rdflib.term.Identifier`)."""
+    out: list[Identifier] = []
+    for node in nodes:
+        assert isinstance(node, Identifier), node
+        out.append(node)
+    return out
 
 
 def label_problems(g: Graph, scheme: URIRef = SCHEME) -> list[str]:
@@ -84,31 +95,31 @@ def scheme_problems(g: Graph, scheme: URIRef = SCHEME) -> list[str]:
             for o in g.objects(c, prop) if o not in members]
 
 
-def find_cycles(g: Graph) -> list[list[URIRef]]:
+def find_cycles(g: Graph) -> list[list[Identifier]]:
     """Cycles of skos:broader (a concept that is its own ancestor), each as a path."""
-    cycles: list[list[URIRef]] = []
-    state: dict[URIRef, int] = {}  # 1 = on the current path, 2 = done
+    cycles: list[list[Identifier]] = []
+    state: dict[Identifier, int] = {}  # 1 = on the current path, 2 = done
 
-    def visit(node: URIRef, path: list[URIRef]) -> None:
+    def visit(node: Identifier, path: list[Identifier]) -> None:
         state[node] = 1
-        for parent in sorted(g.objects(node, SKOS.broader)):
+        for parent in sorted(terms(g.objects(node, SKOS.broader))):
             if state.get(parent) == 1:
                 cycles.append([*path[path.index(parent):], parent])
             elif parent not in state:
-                visit(parent, [*path, parent])  # type: ignore[list-item]
+                visit(parent, [*path, parent])
         state[node] = 2
 
-    for node in sorted(set(g.subjects(SKOS.broader))):
+    for node in sorted(set(terms(g.subjects(SKOS.broader)))):
         if node not in state:
-            visit(node, [node])  # type: ignore[list-item]
+            visit(node, [node])
     return cycles
 
 
 def depth_problems(g: Graph, scheme: URIRef = SCHEME, max_depth: int = MAX_DEPTH) -> list[str]:
     """No concept more than ``max_depth`` levels deep (top concepts are level 1)."""
-    def depth(c: URIRef, seen: frozenset[URIRef] = frozenset()) -> int:
-        parents = [p for p in g.objects(c, SKOS.broader) if p not in seen]
-        return 1 + max((depth(p, seen | {c}) for p in parents), default=0)  # type: ignore[arg-type]
+    def depth(c: Identifier, seen: frozenset[Identifier] = frozenset()) -> int:
+        parents = [p for p in terms(g.objects(c, SKOS.broader)) if p not in seen]
+        return 1 + max((depth(p, seen | {c}) for p in parents), default=0)
 
     return [f"{c} is at depth {depth(c)}" for c in sorted(concepts(g, scheme))
             if depth(c) > max_depth]
@@ -122,7 +133,7 @@ def top_concept_problems(g: Graph, scheme: URIRef = SCHEME) -> list[str]:
     problems += [f"{c} topConceptOf the scheme, not in its hasTopConcept"
                  for c in declared - listed]
     problems += [f"{c} in hasTopConcept, without topConceptOf" for c in listed - declared]
-    for c in sorted(declared | listed):
+    for c in sorted(terms(declared | listed)):
         if (c, SKOS.inScheme, scheme) not in g:
             problems.append(f"top concept {c} is not inScheme the scheme")
         if (c, SKOS.broader, None) in g:
@@ -152,7 +163,7 @@ def classification_problems(classified: Graph, rest: Graph,
     problems = []
     known_works = works(rest)
     members = concepts(rest, scheme) | concepts(classified, scheme)
-    for s in sorted(set(classified.subjects())):
+    for s in sorted(set(terms(classified.subjects()))):
         if s not in known_works:
             problems.append(f"{s} is classified but is not a work in the rest of the data")
         subjects = set(classified.objects(s, DCTERMS.subject))

@@ -17,6 +17,8 @@ from caikg.build import BuildResult
 
 from .servers import caikg_server
 
+pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
+
 MAX_BODY = 4096
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": CSP,
@@ -25,6 +27,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Polic
 
 @pytest.fixture(scope="module")
 def base(built: BuildResult) -> Iterator[str]:
+    assert built.store_dir is not None
     home = built.store_dir.parent.parent
     with caikg_server(home, CAIKG_MAX_BODY=str(MAX_BODY), CAIKG_WORKERS="1",
                       CAIKG_QUEUE_TIMEOUT="0.3", CAIKG_QUERY_TIMEOUT="2") as url:
