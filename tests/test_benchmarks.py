@@ -110,3 +110,15 @@ def test_suite_smoke_run_writes_a_consistent_report(tmp_path: Path) -> None:
     assert targets["same results on every engine"]["met"] is True
     assert targets["build (parse + validate + load)"]["met"] == (
         raw["build"]["seconds"] <= suite.TARGET_BUILD_S)
+
+
+def test_invalid_graph_is_refused_with_a_short_report(tmp_path: Path) -> None:
+    from benchmarks import invalid
+
+    path = tmp_path / "invalid.ttl"
+    written = invalid.generate(path, 20_000)
+    result = invalid.measure(path, tmp_path / "home")
+    assert result["triples"] == written
+    assert result["exit_code"] == 1 and result["store_created"] is False
+    assert isinstance(result["report_lines"], int) and result["report_lines"] < 100
+    assert any("results on" in str(line) for line in result["summary"])  # type: ignore[attr-defined]
