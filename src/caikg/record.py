@@ -30,6 +30,7 @@ each other.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,8 +123,6 @@ def _parse(path: Path) -> list[ox.Quad]:
     try:
         return list(ox.parse(data, format=ox.RdfFormat.TRIG))
     except SyntaxError as exc:
-        import re
-
         m = re.search(r"line (\d+) column (\d+)", str(exc))
         raise SourceError(path, f"syntax error: {exc}", int(m.group(1)) if m else None,
                           int(m.group(2)) if m else None) from None

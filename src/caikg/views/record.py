@@ -88,16 +88,17 @@ def comparison(store: KnowledgeStore, args: Mapping[str, str]) -> Comparison:
 
 
 def comparison_page(store: KnowledgeStore, result: Comparison) -> Page:
+    every_claim = plain(store.select("claim_comparison"))  # for the filters' choices
     labels: dict[str, str] = {}
-    for row in plain(store.select("claim_comparison")):
+    for row in every_claim:
         for key, label in (("baseline", "baselineName"), ("metric", "metricLabel"),
                            ("system", "systemName"), ("paper", "title")):
             if row[key]:
                 labels[row[key] or ""] = row[label] or row[key] or ""
-    baselines = sorted({r["baseline"] for r in plain(store.select("claim_comparison"))
-                        if r["baseline"]}, key=lambda b: labels.get(b or "", "").lower())
-    metrics = sorted({r["metric"] for r in plain(store.select("claim_comparison"))
-                      if r["metric"]}, key=lambda m: labels.get(m or "", "").lower())
+    baselines = sorted({r["baseline"] for r in every_claim if r["baseline"]},
+                       key=lambda b: labels.get(b or "", "").lower())
+    metrics = sorted({r["metric"] for r in every_claim if r["metric"]},
+                     key=lambda m: labels.get(m or "", "").lower())
     return Page("compare.html", {
         "comparison": result,
         "labels": labels,
