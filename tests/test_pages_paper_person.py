@@ -570,3 +570,29 @@ def test_views_refuse_non_iris(store: EmbeddedStore, iri: str) -> None:
     assert paper_page(store, iri) is None
     assert person_page(store, iri) is None
     assert bibtex_for(store, iri) is None
+
+
+def test_a_prolific_persons_papers_are_paginated(client: FlaskClient, store: EmbeddedStore,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from caikg.views import person as person_view
+
+    slug = "ion-stoica"
+    everything = section(page(client, f"/person/{slug}"), "papers-heading")
+    all_links = re.findall(r'<li><a href="(/paper/[^"]+)"', everything)
+    assert len(all_links) >= 3 and "pager" not in everything  # one page: no pager
+    monkeypatch.setattr(person_view, "PAGE_SIZE", 2)
+    shown: list[str] = []
+    pages = -(-len(all_links) // 2)
+    for n in range(1, pages + 1):
+        html = section(page(client, f"/person/{slug}?page={n}"), "papers-heading")
+        links = re.findall(r'<li><a href="(/paper/[^"]+)"', html)
+        assert len(links) == (2 if n < pages else len(all_links) - 2 * (pages - 1))
+        assert f"Papers {2 * n - 1}–{2 * n - 2 + len(links)} of {len(all_links)}" in html
+        assert ('rel="next"' in html) == (n < pages) and ('rel="prev"' in html) == (n > 1)
+        shown += links
+    assert shown == all_links  # every paper once, in the same order
+    # anything but a page number shows the first page; past the end, the last
+    first = section(page(client, f"/person/{slug}?page=x"), "papers-heading")
+    assert re.findall(r'<li><a href="(/paper/[^"]+)"', first) == all_links[:2]
+    last = section(page(client, f"/person/{slug}?page=999"), "papers-heading")
+    assert re.findall(r'<li><a href="(/paper/[^"]+)"', last) == all_links[2 * (pages - 1):]

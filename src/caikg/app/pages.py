@@ -96,7 +96,7 @@ def entity(kind: str, rest: str) -> Response:
         return rdf_response(triples, fmt, **links,
                             **{"Content-Location": f"{path}.{fmt.extension}"})
     view_fn = views.VIEWS.get(kind)
-    page = view_fn(st, iri) if view_fn else None
+    page = view_fn(st, iri, request.args) if view_fn else None
     if page is None:
         # sorted, so that the page is the same whichever store answered (CONSTRUCT order is not)
         page = views.Page("entity.html", {"triples": sorted(triples, key=str)})

@@ -7,7 +7,7 @@ Routes (``caikg.app.pages``) look up ``VIEWS[kind]``; modules register themselve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,13 +26,20 @@ class Page:
     title: str = ""
 
 
-ViewFunction = Callable[[KnowledgeStore, str], Page | None]
+Query = Mapping[str, str]
+"""A page's URL parameters (e.g. ``page`` of a person's papers)."""
+ViewFunction = Callable[[KnowledgeStore, str, Query], Page | None]
 VIEWS: dict[str, ViewFunction] = {}
 
 
-def view(kind: str) -> Callable[[ViewFunction], ViewFunction]:
-    def register(fn: ViewFunction) -> ViewFunction:
-        VIEWS[kind] = fn
+def view(kind: str, *, takes_query: bool = False
+         ) -> Callable[[Callable[..., Page | None]], Callable[..., Page | None]]:
+    """Register the view of ``kind``; ``takes_query``: it reads the URL parameters."""
+    def register(fn: Callable[..., Page | None]) -> Callable[..., Page | None]:
+        if takes_query:
+            VIEWS[kind] = fn
+        else:
+            VIEWS[kind] = lambda store, iri, _query: fn(store, iri)
         return fn
 
     return register

@@ -12,8 +12,11 @@ from markupsafe import Markup
 
 from ..network import network_svg
 from ..store import KnowledgeStore
-from . import Page, value, view
+from . import Page, Query, value, view
 
+PAGE_SIZE = 100
+"""Papers shown per page of a person's page (``?page=N``): a prolific author's page stays
+small and fast."""
 NETWORK_NODES = 25
 """The network drawing shows the person and at most this many minus one co-authors."""
 
@@ -135,8 +138,14 @@ def names(store: KnowledgeStore, node: ox.NamedNode) -> tuple[str | None, list[d
     return name, ordered
 
 
-@view("person")
-def person_page(store: KnowledgeStore, iri: str) -> Page | None:
+def page_number(query: Query, pages: int) -> int:
+    """The requested page, within 1..pages (anything else is the first page)."""
+    raw = query.get("page", "1")
+    return min(max(int(raw), 1), max(pages, 1)) if raw.isdigit() else 1
+
+
+@view("person", takes_query=True)
+def person_page(store: KnowledgeStore, iri: str, query: Query | None = None) -> Page | None:
     try:
         node = ox.NamedNode(iri)
     except ValueError:  # not an IRI at all (e.g. a path with spaces or angle brackets)
@@ -158,8 +167,12 @@ def person_page(store: KnowledgeStore, iri: str) -> Page | None:
             stated=value(row["statedName"]), venue=value(row["venue"]),
             venue_name=value(row["venueName"]), status=value(row["statusLabel"])))
     papers.sort(key=lambda p: (-_int(p.year), p.title.casefold(), p.iri))
+    pages = -(-len(papers) // PAGE_SIZE)
+    page = page_number(query or {}, pages)
+    first = (page - 1) * PAGE_SIZE
+    shown = papers[first:first + PAGE_SIZE]
     years: list[tuple[str, list[PaperEntry]]] = []
-    for paper in papers:
+    for paper in shown:
         year = paper.year or "Undated"
         if not years or years[-1][0] != year:
             years.append((year, []))
@@ -202,6 +215,10 @@ def person_page(store: KnowledgeStore, iri: str) -> Page | None:
         "variants": variants,
         "years": years,
         "paper_count": len(papers),
+        "page": page,
+        "pages": pages,
+        "first_shown": first + 1,
+        "last_shown": first + len(shown),
         "coauthors": coauthors,
         "venues": venues,
         "external_ids": external_ids(store, node),
