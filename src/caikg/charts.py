@@ -14,9 +14,7 @@ import re
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-_NOT_XML = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-"""C0 controls (tab and newlines too: labels are one line), DEL, lone surrogates and the two
-non-characters XML 1.0 forbids."""
+from .xmltext import one_line
 
 CHAR_WIDTH = 6.6
 """Approximate advance of one character at font-size 12, for truncating labels."""
@@ -24,7 +22,7 @@ CHAR_WIDTH = 6.6
 
 def clean(text: object) -> str:
     """``text`` as one line of XML-safe characters (not yet escaped)."""
-    return " ".join(_NOT_XML.sub(" ", str(text)).split())
+    return one_line(text)
 
 
 def _xml(text: object) -> str:

@@ -69,6 +69,7 @@ from .store import (
     Term,
     current_store_dir,
 )
+from .xmltext import NOT_XML, xml_safe
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -168,8 +169,6 @@ _RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString
 _ITS = "http://www.w3.org/2005/11/its"
 _SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"
 
-# Characters XML 1.0 cannot carry at all, not even as character references.
-_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                            "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
@@ -184,11 +183,6 @@ _TURTLE_SHORTHAND = {
 
 Solution = Sequence[Any]
 """One row: a term (or None when unbound) per variable, in the order of the variables."""
-
-
-def xml_safe(text: str) -> str:
-    """``text`` with the characters XML 1.0 cannot represent replaced by U+FFFD."""
-    return _XML_ILLEGAL.sub("\ufffd", text)
 
 
 def _xml_text(text: str) -> str:
@@ -304,7 +298,7 @@ def serialize_solutions(variables: Sequence[str], rows: Iterable[Solution], fmt:
 
 
 def _xml_safe_term(term: Any) -> Any:
-    if isinstance(term, ox.Literal) and _XML_ILLEGAL.search(term.value):
+    if isinstance(term, ox.Literal) and NOT_XML.search(term.value):
         value = xml_safe(term.value)
         if term.language:
             return ox.Literal(value, language=term.language, direction=term.direction)

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from .files import write_atomically
 from .namespaces import PREFIXES
 from .store import EmbeddedStore, KnowledgeStore
+from .xmltext import xml_safe
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,8 @@ def _dump_xml_safe(store: KnowledgeStore, output: io.BytesIO, graphs: list[str],
                    prefixes: dict[str, str]) -> None:
     """RDF/XML with the characters XML 1.0 cannot carry (U+0001–U+001F other than tab, LF and
     CR, even escaped) replaced by U+FFFD in literals, as the SPARQL endpoint does
-    (:func:`caikg.executor.xml_safe`): Oxigraph's writer emits them raw, which makes the
+    (:func:`caikg.xmltext.xml_safe`): Oxigraph's writer emits them raw, which makes the
     document ill-formed. The other formats keep them exactly."""
-    from .executor import xml_safe
 
     def safe(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.BlankNode \
             | ox.Literal:

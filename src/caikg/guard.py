@@ -17,7 +17,7 @@ from dataclasses import dataclass
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 _NAME_CHAR = r"[\w.\-\u00b7\u00c0-\uffff]"
-_TOKEN = re.compile(
+TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
@@ -72,7 +72,7 @@ def decode_escapes(text: str) -> str:
 
 
 def iter_tokens(text: str) -> Iterator[Token]:
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         kind = m.lastgroup or "other"
         if kind in {"ws", "comment"}:
             continue

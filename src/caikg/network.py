@@ -10,9 +10,10 @@ result is a well-formed ``<svg>`` element with ``role="img"``, ``<title>``, ``<d
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
+
+from .xmltext import CONTROLS, NOT_XML, one_line
 
 Node = tuple[str, str, int]
 """(id, label, weight): weight is e.g. the number of works shared with the centre."""
@@ -24,14 +25,12 @@ RX, RY = 170, 165
 MAX_NODES = 25
 MAX_LABEL = 18
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 def clean(text: object) -> str:
     """``text`` without C0 controls (replaced by spaces) or other characters XML 1.0 cannot
     hold, whitespace folded."""
-    return " ".join(_NOT_XML.sub("", _CONTROLS.sub(" ", str(text))).split())
+    return one_line(text)
 
 
 def _short(label: str) -> str:
@@ -43,7 +42,7 @@ def _safe_link(href: str | None) -> str | None:
     if not href:
         return None
     text = href.strip()
-    if _CONTROLS.search(text) or _NOT_XML.search(text):
+    if CONTROLS.search(text) or NOT_XML.search(text):
         return None
     if text.startswith("/") and not text.startswith("//"):
         return text

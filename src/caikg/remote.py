@@ -36,7 +36,7 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from . import queries
 from .config import Settings
-from .guard import _TOKEN, check_request, query_form
+from .guard import TOKEN, check_request, query_form
 from .namespaces import PREFIXES, Instances
 from .store import BuildInfo, EmbeddedStore, KnowledgeStore, Row, StoreError, Term
 
@@ -102,7 +102,7 @@ def substitute(text: str, bindings: Mapping[str, Term]) -> str:
     depth = 0  # brackets opened inside the current clause
     braces = 0  # curly brackets: 0 = the outermost query
     outer = False  # the current SELECT clause is the outermost query's
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         kind, tok = m.lastgroup or "other", m.group(0)
         word = tok.upper() if kind in {"run", "word"} else tok
         if kind in {"run", "word"} or (kind == "other" and tok in "{}"):
@@ -142,7 +142,7 @@ def split_dataset(text: str) -> tuple[str, list[str], list[str]]:
     (Virtuoso merges ``FROM`` with ``default-graph-uri`` instead of letting one win).
     """
     prefixes: dict[str, str] = {}
-    toks = [(m.lastgroup or "other", m.group(0)) for m in _TOKEN.finditer(text)]
+    toks = [(m.lastgroup or "other", m.group(0)) for m in TOKEN.finditer(text)]
     out: list[str] = []
     froms: list[str] = []
     named: list[str] = []

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from ..store import KnowledgeStore
 from . import Page, plain
-from .section import _notation_key
+from .section import notation_key
 
 PAGE_SIZE = 50
 MAX_QUERY = 500
@@ -238,7 +238,7 @@ def _sort_key(facet: str) -> Callable[[FacetValue], tuple[Any, ...]]:
     if facet == "status":
         return lambda v: (STATUS_ORDER.index(v.key) if v.key in STATUS_ORDER else 99, v.key)
     if facet == "section":
-        return lambda v: (_notation_key(v.label.split(" ", 1)[0]), v.label)
+        return lambda v: (notation_key(v.label.split(" ", 1)[0]), v.label)
     return lambda v: (-v.count, v.label.casefold())
 
 

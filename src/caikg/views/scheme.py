@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..store import KnowledgeStore
 from . import Page, iri, plain, view
-from .section import _notation_key
+from .section import notation_key
 
 
 @dataclass
@@ -43,7 +43,7 @@ def concept_tree(store: KnowledgeStore, scheme: str) -> tuple[list[Node], int]:
 
     def key(c: str) -> tuple[object, ...]:
         n = nodes[c]
-        return (_notation_key(n.notation), n.label.lower(), c)
+        return (notation_key(n.notation), n.label.lower(), c)
 
     def build(concept: str, path: frozenset[str]) -> Node:
         n = nodes[concept]

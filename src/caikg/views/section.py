@@ -9,7 +9,7 @@ from . import Page, iri, plain, view
 from .technique import concept_facts
 
 
-def _notation_key(notation: str | None) -> tuple[Any, ...]:
+def notation_key(notation: str | None) -> tuple[Any, ...]:
     parts = (notation or "").split(".")
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
@@ -35,7 +35,7 @@ def section_page(store: KnowledgeStore, section: str) -> Page | None:
         groups.setdefault(p["notation"] or "", {"heading": p["heading"],
                                                 "notation": p["notation"], "papers": []})
         groups[p["notation"] or ""]["papers"].append(p)
-    by_notation = lambda f: _notation_key(f["notation"])  # noqa: E731
+    by_notation = lambda f: notation_key(f["notation"])  # noqa: E731
     return Page("section.html", title=f"{label} ({facts['inScheme'][0]['label']})", context={
         "label": label, "notation": notation,
         "schemes": facts["inScheme"],
