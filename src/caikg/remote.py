@@ -20,7 +20,6 @@ of app processes or hosts can answer from one store.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import re
 import threading
@@ -34,7 +33,7 @@ import pyoxigraph as ox
 import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
-from . import queries
+from . import queries, sparql_json
 from .config import Settings
 from .guard import TOKEN, check_request, query_form
 from .namespaces import PREFIXES, Instances
@@ -179,29 +178,12 @@ def split_dataset(text: str) -> tuple[str, list[str], list[str]]:
 
 # -- the HTTP client -----------------------------------------------------------------------
 
-_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-
-
 def _term(value: Mapping[str, Any]) -> Term:
-    """A term of a SPARQL JSON result (``typed-literal``: Virtuoso's older spelling)."""
-    kind = value.get("type")
-    text = value.get("value", "")
-    if kind == "uri":
-        return ox.NamedNode(text)
-    if kind == "bnode":
-        # labels are only meaningful within one result; make them valid and stable
-        return ox.BlankNode("b" + hashlib.sha1(text.encode()).hexdigest()[:16])
-    if kind in {"literal", "typed-literal"}:
-        lang = value.get("xml:lang")
-        if lang:
-            return ox.Literal(text, language=lang)
-        datatype = value.get("datatype")
-        if datatype == _XSD_BOOLEAN and text in {"0", "1"}:  # Virtuoso writes 0/1
-            text = "true" if text == "1" else "false"
-        if datatype and datatype != "http://www.w3.org/2001/XMLSchema#string":
-            return ox.Literal(text, datatype=ox.NamedNode(datatype))
-        return ox.Literal(text)
-    raise RemoteError(f"unknown term type {kind!r} in the store's results")
+    """A term of the store's SPARQL JSON results (:func:`caikg.sparql_json.term`)."""
+    try:
+        return sparql_json.term(value)
+    except ValueError as exc:
+        raise RemoteError(f"{exc} in the store's results") from None
 
 
 @dataclass

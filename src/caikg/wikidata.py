@@ -31,7 +31,7 @@ import requests
 from SPARQLWrapper import GET, JSON, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
 
-from . import __version__
+from . import __version__, sparql_json
 from .config import Settings
 from .files import write_atomically
 
@@ -92,27 +92,9 @@ def parse_sparql_json(body: bytes) -> list[Binding]:
     for raw in data["results"]["bindings"]:
         row: Binding = {}
         for var, value in raw.items():
-            row[var] = _term(value)
+            row[var] = sparql_json.term(value)
         rows.append(row)
     return rows
-
-
-def _term(value: Mapping[str, str]) -> Term:
-    kind = value.get("type")
-    text = value["value"]
-    if kind == "uri":
-        return ox.NamedNode(text)
-    if kind == "bnode":
-        return ox.BlankNode(text)
-    if kind in {"literal", "typed-literal"}:
-        lang = value.get("xml:lang")
-        if lang:
-            return ox.Literal(text, language=lang)
-        datatype = value.get("datatype")
-        if datatype:
-            return ox.Literal(text, datatype=ox.NamedNode(datatype))
-        return ox.Literal(text)
-    raise ValueError(f"unknown SPARQL JSON term type {kind!r}")
 
 
 # -- the cache --------------------------------------------------------------------------------
