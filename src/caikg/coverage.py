@@ -6,12 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store import KnowledgeStore
-
-
-def _plain(rows: list[Any]) -> list[dict[str, str | None]]:
-    return [{k: getattr(v, "value", None) for k, v in row.items()} for row in rows]
-
+from .store import KnowledgeStore, plain
 
 COVERAGE_FIELDS = (
     ("authors", "authors (or a sourced reason they are not public)"),
@@ -26,7 +21,7 @@ COVERAGE_FIELDS = (
 def coverage(store: KnowledgeStore, today: str, stale_months: int = 12) -> dict[str, Any]:
     """How many works have each field, which lack it, and which have a check older than
     ``stale_months`` (or none at all)."""
-    rows = _plain(store.select("work_coverage"))
+    rows = plain(store.select("work_coverage"))
     year, month = int(today[:4]), int(today[5:7])
     months = year * 12 + month - 1 - stale_months
     cutoff = f"{months // 12:04d}-{months % 12 + 1:02d}{today[7:10]}"

@@ -42,6 +42,7 @@ from .namespaces import BIBO, CAIKG, FABIO, SCHEMA, Instances
 from .sources import (
     SourceError,
     SourceSet,
+    SubjectLines,
     find_subject_line,
     line_of,
     read_sources,
@@ -289,45 +290,26 @@ def compose(listed: SourceSet, record: Record, inst: Instances) -> SourceSet:
             out.append(t)
         if in_work and source is not None and t.predicate in TRACKED and t not in recorded:
             history += _statement(inst, t, source, CURRENT)
+    subject_files = dict(listed.subject_files)
+    lines: dict[str, tuple[Path, int | None]] = {}
+    indexes: dict[Path, SubjectLines] = {}  # each record file read once to locate its graphs
     for t, src in record.facts:
         if t not in asserted:
             asserted.add(t)
             out.append(t)
-        history += _statement(inst, t, src.page, CURRENT, src.checked, src.date,
-                              salt=src.graph.value)
-
-    subject_files = dict(listed.subject_files)
-    lines: dict[str, tuple[Path, int | None]] = {}
-    for t, src in record.facts:
+        statement = _statement(inst, t, src.page, CURRENT, src.checked, src.date,
+                               salt=src.graph.value)
+        history += statement
         if isinstance(t.subject, ox.NamedNode):
             subject_files.setdefault(t.subject.value, src.path)
-    # a statement is reported (e.g. by SHACL, for a graph with no source) at its graph's line
-    graph_lines: dict[str, int | None] = {}
-    for node, src in _statement_sources(record, inst).items():
-        if src.graph.value not in graph_lines:
-            graph_lines[src.graph.value] = find_subject_line(src.path, src.graph.value)
-        lines[node] = (src.path, graph_lines[src.graph.value])
-    return SourceSet(triples=out + _unique(history), files=[*listed.files, *record.files],
+        # a statement is reported (e.g. by SHACL, for a graph with no page) at its graph's line
+        index = indexes.get(src.path) or indexes.setdefault(src.path, SubjectLines.of(src.path))
+        node = statement[0].subject
+        assert isinstance(node, ox.NamedNode)
+        lines[node.value] = (src.path, index.line(src.graph.value))
+    return SourceSet(triples=out + list(dict.fromkeys(history)),
+                     files=[*listed.files, *record.files],
                      subject_files=subject_files, subject_lines=lines)
-
-
-def _statement_sources(record: Record, inst: Instances) -> dict[str, Source]:
-    """For each statement IRI of the record, the source record it came from."""
-    found: dict[str, Source] = {}
-    for t, src in record.facts:
-        key = _key(t.subject, t.predicate, t.object, src.page, src.graph.value)
-        found[str(inst.statement(key))] = src
-    return found
-
-
-def _unique(triples: list[ox.Triple]) -> list[ox.Triple]:
-    seen: set[ox.Triple] = set()
-    out = []
-    for t in triples:
-        if t not in seen:
-            seen.add(t)
-            out.append(t)
-    return out
 
 
 def read_curated(paths: Sequence[Path], base_iri: str) -> SourceSet:

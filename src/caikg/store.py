@@ -32,6 +32,19 @@ Row = dict[str, Term | None]
 BUILD_INFO = "build-info.json"
 
 
+
+def value(term: object) -> str | None:
+    """The lexical value of a term (None for an unbound variable)."""
+    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return term.value
+    return None
+
+
+def plain(rows: list[Row]) -> list[dict[str, str | None]]:
+    """Rows with every term replaced by its lexical value."""
+    return [{k: value(v) for k, v in row.items()} for row in rows]
+
+
 class StoreError(Exception):
     """The store is missing, unreadable or cannot be written."""
 

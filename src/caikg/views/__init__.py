@@ -13,7 +13,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..store import KnowledgeStore, Row
+from ..store import KnowledgeStore
+from ..store import plain as plain  # re-exported: the view modules read rows with these
+from ..store import value as value
 
 KINDS = ("paper", "person", "venue", "technique", "section", "scheme", "system", "claim", "metric")
 """The path segments of dereferenceable entity IRIs (docs/MODEL.md)."""
@@ -43,18 +45,6 @@ def view(kind: str, *, takes_query: bool = False
         return fn
 
     return register
-
-
-def value(term: object) -> str | None:
-    """The lexical value of a term (None for an unbound variable)."""
-    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
-        return term.value
-    return None
-
-
-def plain(rows: list[Row]) -> list[dict[str, str | None]]:
-    """Rows with every term replaced by its lexical value."""
-    return [{k: value(v) for k, v in row.items()} for row in rows]
 
 
 def iri(text: str) -> ox.NamedNode:
