@@ -337,10 +337,10 @@ def timeit(fn: Callable[[], object], n: int, cap_s: float) -> float:
 def breakdown(home: Path, queries: list[tuple[mix.BenchQuery, str]], n: int,
               cap_s: float) -> dict[str, dict[str, float]]:
     """Median ms per layer for each light query, plus the fixed cost of ``ASK {}``."""
-    from caikg.app import create_app
     from caikg.config import load_settings
-    from caikg.executor import QueryExecutor, _WorkerStore
-    from caikg.guard import check_query
+    from caikg.sparql.guard import check_query
+    from caikg.store.pool.executor import QueryExecutor, _WorkerStore
+    from caikg.web.app import create_app
 
     settings = load_settings(environ={}, home=home, workers=1)
     log("breakdown: loading the store in this process and starting one worker")
@@ -680,7 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # parameters and the query mix
     from caikg.config import load_settings
-    from caikg.store import EmbeddedStore
+    from caikg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore.open(load_settings(environ={}, home=home))
     params = mix.resolve_params(mix.store_select_first(store))

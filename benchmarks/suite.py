@@ -220,7 +220,7 @@ def count_lines(path: Path) -> int:
 
 def shacl_engines() -> tuple[list[str], bool]:
     """The engines ``validate_sources`` offers and whether it takes ``engine=`` at all."""
-    from caikg.validation import validate_sources
+    from caikg.validation.report import validate_sources
 
     if "engine" in inspect.signature(validate_sources).parameters:
         return ["pyshacl", "sparql"], True
@@ -232,7 +232,7 @@ def inject_violations(sources: Any, k: int) -> tuple[Any, list[str]]:
     (``sh:minCount``) and get a publication year that is a plain string (``sh:datatype``)."""
     import pyoxigraph as ox
 
-    from caikg.sources import SourceSet
+    from caikg.rdf.sources import SourceSet
 
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     article = ox.NamedNode("https://schema.org/ScholarlyArticle")
@@ -259,7 +259,7 @@ def _result_key(r: Any) -> tuple[str, str, str, str]:
 
 def validate_once(sources: Any, settings: Any, engine: str, with_engine: bool,
                   timeout: float = 0.0) -> dict[str, Any]:
-    from caikg.validation import validate_sources
+    from caikg.validation.report import validate_sources
 
     kwargs: dict[str, Any] = {"engine": engine} if with_engine else {}
     gc.collect()
@@ -302,9 +302,9 @@ def compare_engines(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_shacl(data_paths: Sequence[Path], home: Path, inject: int, timeout: float = 0.0
               ) -> dict[str, Any]:
-    from caikg.build import rebase_sources
+    from caikg.build.pipeline import rebase_sources
     from caikg.config import load_settings
-    from caikg.sources import read_sources
+    from caikg.rdf.sources import read_sources
 
     settings = load_settings(environ={}, home=home)
     engines, with_engine = shacl_engines()
@@ -1058,7 +1058,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # the query mix and its parameters
     from caikg.config import load_settings
-    from caikg.store import EmbeddedStore
+    from caikg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore.open(load_settings(environ={}, home=home))
     params = mix.resolve_params(mix.store_select_first(store))

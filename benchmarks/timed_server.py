@@ -44,8 +44,8 @@ class Timing:
 def main() -> int:
     import waitress
 
-    from caikg.app import create_app
     from caikg.config import load_settings
+    from caikg.web.app import create_app
 
     settings = load_settings()
     app = Timing(create_app(settings))

@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from caikg.build import BuildResult, build
+from caikg.build.pipeline import BuildResult, build
 from caikg.config import Settings, load_settings
-from caikg.store import EmbeddedStore
+from caikg.store.embedded import EmbeddedStore
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "fixtures" / "lists" / "compound-ai-survey.md"
@@ -58,7 +58,7 @@ def store(built_settings: Settings) -> EmbeddedStore:
 @pytest.fixture(scope="module")
 def app(built_settings: Settings, store: EmbeddedStore) -> Iterator[Flask]:
     """The web application over the shipped data (one per test module)."""
-    from caikg.app import create_app
+    from caikg.web.app import create_app
 
     application = create_app(built_settings, store=store)
     yield application

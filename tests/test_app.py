@@ -6,10 +6,10 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from caikg.app import create_app
 from caikg.config import Settings
-from caikg.export import EXPORT_FORMATS, export_bytes
-from caikg.store import EmbeddedStore
+from caikg.export.dumps import EXPORT_FORMATS, export_bytes
+from caikg.store.embedded import EmbeddedStore
+from caikg.web.app import create_app
 
 
 def test_home(client: FlaskClient, store: EmbeddedStore) -> None:

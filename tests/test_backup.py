@@ -16,12 +16,12 @@ import pyoxigraph as ox
 import pytest
 
 from caikg import queries
-from caikg.backup import DATASET, MANIFEST, _sha256, _tar_gz, content_version
-from caikg.build import build
+from caikg.build.backup import DATASET, MANIFEST, _sha256, _tar_gz, content_version
+from caikg.build.pipeline import build
 from caikg.cli import main
 from caikg.config import Settings, load_settings
-from caikg.namespaces import Instances
-from caikg.store import EmbeddedStore, current_store_dir
+from caikg.rdf.namespaces import Instances
+from caikg.store.embedded import EmbeddedStore, current_store_dir
 
 from .conftest import REPO
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from benchmarks import generate, mix
 
-from caikg.build import build
-from caikg.store import EmbeddedStore
+from caikg.build.pipeline import build
+from caikg.store.embedded import EmbeddedStore
 from tests.conftest import REPO, make_settings
 
 pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check

@@ -14,10 +14,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from caikg.build import BuildError, BuildResult, build
+from caikg.build.pipeline import BuildError, BuildResult, build
 from caikg.config import Settings
-from caikg.sources import SourceError
-from caikg.store import EmbeddedStore, NoStoreError
+from caikg.rdf.sources import SourceError
+from caikg.store.embedded import EmbeddedStore, NoStoreError
 
 from .conftest import REPO, make_settings, term_value
 
@@ -175,8 +175,8 @@ def test_what_the_store_serves_still_conforms(store: EmbeddedStore,
                                                built: BuildResult) -> None:
     """The curated graph read back from the store (as the endpoint and exports serve it)
     conforms too: no datatype or term is changed by loading."""
-    from caikg.sources import to_rdflib
-    from caikg.validation import load_shapes, validate_graph
+    from caikg.rdf.sources import to_rdflib
+    from caikg.validation.report import load_shapes, validate_graph
 
     from .conftest import make_settings
 

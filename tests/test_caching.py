@@ -14,14 +14,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from caikg import entities
-from caikg.app import caching, create_app
-from caikg.app.caching import CachedResponse, ResultCache
-from caikg.build import build
+from caikg.build.pipeline import build
 from caikg.config import Settings
-from caikg.executor import QueryExecutor, QueryTimeout
-from caikg.export import BUILD_EXPORTS, EXPORT_FORMATS, export_bytes
-from caikg.store import EmbeddedStore
+from caikg.export.dumps import BUILD_EXPORTS, EXPORT_FORMATS, export_bytes
+from caikg.store.embedded import EmbeddedStore
+from caikg.store.pool.executor import QueryExecutor, QueryTimeout
+from caikg.web import caching
+from caikg.web.app import create_app
+from caikg.web.caching import CachedResponse, ResultCache
+from caikg.web.pages import entity as entities
 
 from .conftest import make_settings
 

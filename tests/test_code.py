@@ -31,4 +31,4 @@ def test_one_definition_of_what_xml_cannot_carry() -> None:
                      and p.name not in {"guard.py", "bibtex.py"})
     # guard.py (IRI syntax of SPARQL) and bibtex.py (LaTeX control characters) are about
     # other grammars than XML
-    assert holders == ["xmltext.py"], holders
+    assert holders == ["rdf/xmltext.py"], holders

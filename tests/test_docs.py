@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from caikg.app import create_app
 from caikg.cli import build_parser
 from caikg.config import ENV_VARS, Settings
-from caikg.store import EmbeddedStore
+from caikg.store.embedded import EmbeddedStore
+from caikg.web.app import create_app
 
 from .conftest import REPO
 

@@ -34,9 +34,9 @@ from SPARQLWrapper import (
 )
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from caikg.build import BuildResult
-from caikg.sources import to_rdflib
-from caikg.store import EmbeddedStore
+from caikg.build.pipeline import BuildResult
+from caikg.rdf.sources import to_rdflib
+from caikg.store.embedded import EmbeddedStore
 
 from .servers import Canary, caikg_server
 
@@ -311,7 +311,7 @@ def test_twenty_concurrent_clients(server: str, expected_titles: list[tuple[str,
 
 
 def test_control_characters_stay_well_formed(tmp_path: Path) -> None:
-    from caikg.build import build
+    from caikg.build.pipeline import build
 
     from .conftest import make_settings
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from caikg.build import BuildError, build
+from caikg.build.enrichment_graph import facts
+from caikg.build.pipeline import BuildError, build
 from caikg.cli import main
 from caikg.config import Settings, SettingsError, load_settings
-from caikg.enrich import EnrichError, enrich, quickstatements
-from caikg.enrichment import facts
-from caikg.namespaces import Instances
-from caikg.store import EmbeddedStore, current_store_dir
-from caikg.wikidata import WikidataClient, WikidataError, user_agent
+from caikg.enrich.enricher import EnrichError, enrich, quickstatements
+from caikg.enrich.wikidata import WikidataClient, WikidataError, user_agent
+from caikg.rdf.namespaces import Instances
+from caikg.store.embedded import EmbeddedStore, current_store_dir
 
 from .conftest import REPO, term_value
 from .fake_wikidata import FakeWikidata

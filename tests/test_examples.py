@@ -14,7 +14,7 @@ import pytest
 from caikg import queries
 from caikg.config import Settings
 from caikg.queries import Param, Query, _parse
-from caikg.store import EmbeddedStore
+from caikg.store.embedded import EmbeddedStore
 
 ENTITIES = ("work", "person", "venue", "technique", "section", "scheme", "dataset", "system",
             "claim")
@@ -132,8 +132,8 @@ def render(built_settings: Settings, store: EmbeddedStore) -> Iterator[Callable[
     """Render a page template of the real app (its layout, filters and url_for)."""
     from flask import render_template
 
-    from caikg.app import create_app
-    from caikg.namespaces import PREFIXES
+    from caikg.rdf.namespaces import PREFIXES
+    from caikg.web.app import create_app
 
     app = create_app(built_settings, store=store)
 

@@ -22,10 +22,11 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from caikg import executor as executor_module
-from caikg.build import BuildResult, build
+from caikg.build.pipeline import BuildResult, build
 from caikg.config import Settings
-from caikg.executor import (
+from caikg.store.embedded import EmbeddedStore, NoStoreError
+from caikg.store.pool import executor as executor_module
+from caikg.store.pool.executor import (
     GRAPH_FORMATS,
     Overloaded,
     QueryError,
@@ -36,7 +37,6 @@ from caikg.executor import (
     QueryTimeout,
     serialize_solutions,
 )
-from caikg.store import EmbeddedStore, NoStoreError
 
 from .conftest import make_settings
 

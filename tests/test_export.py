@@ -13,10 +13,10 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.term import Node
 
-from caikg.export import EXPORT_FORMATS, export_bytes, export_graphs
+from caikg.export.dumps import EXPORT_FORMATS, export_bytes, export_graphs
 from caikg.files import write_atomically
-from caikg.sources import to_rdflib
-from caikg.store import EmbeddedStore
+from caikg.rdf.sources import to_rdflib
+from caikg.store.embedded import EmbeddedStore
 
 from .conftest import SEED
 

@@ -30,14 +30,14 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from caikg.build import build, rebase_sources
+from caikg.build.enrichment_graph import facts, is_provenance
+from caikg.build.pipeline import build, rebase_sources
 from caikg.cli import main
 from caikg.config import Settings, load_settings
-from caikg.enrichment import facts, is_provenance
-from caikg.namespaces import Instances
-from caikg.sources import read_sources
-from caikg.store import EmbeddedStore
-from caikg.validation import validate_sources
+from caikg.rdf.namespaces import Instances
+from caikg.rdf.sources import read_sources
+from caikg.store.embedded import EmbeddedStore
+from caikg.validation.report import validate_sources
 
 from .conftest import REPO
 from .fake_wikidata import FakeWikidata

@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 
-from caikg import guard
-from caikg.build import BuildResult
+from caikg.build.pipeline import BuildResult
+from caikg.sparql import guard
 
 from .servers import Canary, caikg_server
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from caikg.guard import QueryRefused, check_query, decode_escapes, query_form
+from caikg.sparql.guard import QueryRefused, check_query, decode_escapes, query_form
 
 OURS = {"https://w3id.org/caikg/graph/curated", "https://w3id.org/caikg/graph/ontology"}
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from caikg.build import build
+from caikg.build.pipeline import build
 from caikg.cli import main
 from caikg.config import Settings, load_settings
-from caikg.export import EXPORT_FORMATS, export_bytes
-from caikg.store import EmbeddedStore, current_store_dir
+from caikg.export.dumps import EXPORT_FORMATS, export_bytes
+from caikg.store.embedded import EmbeddedStore, current_store_dir
 
 from .conftest import REPO, term_value
 from .servers import Canary
@@ -241,7 +241,7 @@ def test_billion_laughs_would_really_expand() -> None:
 
 
 def test_a_dtd_without_entities_is_still_read(tmp_path: Path) -> None:
-    from caikg.sources import read_sources
+    from caikg.rdf.sources import read_sources
 
     path = tmp_path / "plain.rdf"
     path.write_text('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF>\n' + RDFXML_BODY.format("T"),
@@ -250,7 +250,7 @@ def test_a_dtd_without_entities_is_still_read(tmp_path: Path) -> None:
 
 
 def test_json_ld_with_an_inline_context_is_read(tmp_path: Path, canary: Canary) -> None:
-    from caikg.sources import read_sources
+    from caikg.rdf.sources import read_sources
 
     path = tmp_path / "inline.jsonld"
     path.write_text('{"@context": {"title": "http://purl.org/dc/terms/title"}, '

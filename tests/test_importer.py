@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from caikg.config import Settings
-from caikg.importer import (
+from caikg.importer.reading_list import (
     ListImportError,
     PeopleIndex,
     identifiers_from_url,
@@ -24,8 +24,8 @@ from caikg.importer import (
     parse_venue_line,
     serialize_turtle,
 )
-from caikg.namespaces import BIBO, CAIKG, FABIO, SCHEMA
-from caikg.sources import read_sources, to_rdflib
+from caikg.rdf.namespaces import BIBO, CAIKG, FABIO, SCHEMA
+from caikg.rdf.sources import read_sources, to_rdflib
 
 XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
 XSD_INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")

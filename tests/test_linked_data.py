@@ -24,11 +24,11 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.term import Node
 from werkzeug.test import TestResponse
 
-from caikg.app import create_app
-from caikg.app.filters import safe_href
-from caikg.build import build
+from caikg.build.pipeline import build
 from caikg.config import Settings
-from caikg.store import EmbeddedStore
+from caikg.store.embedded import EmbeddedStore
+from caikg.web.app import create_app
+from caikg.web.filters import safe_href
 
 from .conftest import make_settings
 

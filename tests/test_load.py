@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from benchmarks import load
 
-from caikg.build import BuildResult
+from caikg.build.pipeline import BuildResult
 
 pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from caikg.negotiation import negotiate, parse_accept
+from caikg.web.negotiation import negotiate, parse_accept
 
 OFFERS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
           "text/tab-separated-values"]

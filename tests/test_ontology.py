@@ -9,8 +9,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VANN
 
-from caikg.namespaces import BIBO, CAIKG, WDT
-from caikg.sources import read_sources, to_rdflib
+from caikg.rdf.namespaces import BIBO, CAIKG, WDT
+from caikg.rdf.sources import read_sources, to_rdflib
 
 REPO = Path(__file__).resolve().parent.parent
 ONTOLOGY_FILE = REPO / "ontology" / "caikg.ttl"

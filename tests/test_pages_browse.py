@@ -14,11 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from caikg.charts import bar_chart_svg
 from caikg.config import Settings
-from caikg.namespaces import CAIKG
-from caikg.store import EmbeddedStore
-from caikg.views.browse import PAGE_SIZE, browse_page, fold
+from caikg.rdf.namespaces import CAIKG
+from caikg.store.embedded import EmbeddedStore
+from caikg.web.pages.browse import PAGE_SIZE, browse_page, fold
+from caikg.web.svg.charts import bar_chart_svg
 from tests.conftest import SEED
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -12,15 +12,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from caikg.app import create_app
-from caikg.app.filters import safe_href
-from caikg.bibtex import bibtex_for, cite_key, latex_escape, protect_title
-from caikg.build import BuildError, build
+from caikg.build.pipeline import BuildError, build
 from caikg.config import Settings
-from caikg.network import network_svg
-from caikg.sources import read_sources
-from caikg.store import EmbeddedStore, Term
-from caikg.views.paper import related_papers
+from caikg.export.bibtex import bibtex_for, cite_key, latex_escape, protect_title
+from caikg.rdf.sources import read_sources
+from caikg.store.embedded import EmbeddedStore, Term
+from caikg.web.app import create_app
+from caikg.web.filters import safe_href
+from caikg.web.pages.paper import related_papers
+from caikg.web.svg.network import network_svg
 
 from .conftest import REPO, make_settings, term_value
 
@@ -564,8 +564,8 @@ def test_enrichment_queries_need_the_graph(store: EmbeddedStore) -> None:
 @pytest.mark.parametrize("iri", ["https://w3id.org/caikg/paper/a b",
                                  'https://w3id.org/caikg/person/"><img src=x>'])
 def test_views_refuse_non_iris(store: EmbeddedStore, iri: str) -> None:
-    from caikg.views.paper import paper_page
-    from caikg.views.person import person_page
+    from caikg.web.pages.paper import paper_page
+    from caikg.web.pages.person import person_page
 
     assert paper_page(store, iri) is None
     assert person_page(store, iri) is None
@@ -574,7 +574,7 @@ def test_views_refuse_non_iris(store: EmbeddedStore, iri: str) -> None:
 
 def test_a_prolific_persons_papers_are_paginated(client: FlaskClient, store: EmbeddedStore,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from caikg.views import person as person_view
+    from caikg.web.pages import person as person_view
 
     slug = "ion-stoica"
     everything = section(page(client, f"/person/{slug}"), "papers-heading")

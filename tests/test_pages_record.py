@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from caikg.store import EmbeddedStore
+from caikg.store.embedded import EmbeddedStore
 
 BASE = "https://w3id.org/caikg/"
 VLLM = BASE + "system/vllm"

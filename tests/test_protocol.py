@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from caikg.protocol import FORM, SPARQL_QUERY, ProtocolError, parse_request
+from caikg.sparql.protocol import FORM, SPARQL_QUERY, ProtocolError, parse_request
 
 Q = "SELECT * WHERE { ?s ?p ?o }"
 G = "https://w3id.org/caikg/graph/curated"

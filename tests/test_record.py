@@ -10,12 +10,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from caikg.build import BuildError, build
-from caikg.importer import import_list
-from caikg.namespaces import Instances
-from caikg.record import compose, read_curated, read_record, record_files
-from caikg.sources import SourceError, SourceSet, read_sources
-from caikg.store import EmbeddedStore
+from caikg.build.pipeline import BuildError, build
+from caikg.build.record import compose, read_curated, read_record, record_files
+from caikg.importer.reading_list import import_list
+from caikg.rdf.namespaces import Instances
+from caikg.rdf.sources import SourceError, SourceSet, read_sources
+from caikg.store.embedded import EmbeddedStore
 
 from .conftest import REPO, SEED, make_settings
 

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import pytest
 
-from caikg.record import Record, read_record, record_files
-from caikg.sources import read_sources
+from caikg.build.record import Record, read_record, record_files
+from caikg.rdf.sources import read_sources
 
 from .conftest import REPO
 

@@ -20,13 +20,14 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from caikg import queries, remote
-from caikg.app import create_app
-from caikg.build import BuildError, build
+from caikg import queries
+from caikg.build.pipeline import BuildError, build
 from caikg.config import Settings
-from caikg.guard import tokens
-from caikg.remote import RemoteClient, RemoteError, RemoteStore, substitute
-from caikg.store import EmbeddedStore, KnowledgeStore, Term
+from caikg.sparql.guard import tokens
+from caikg.store.embedded import EmbeddedStore, KnowledgeStore, Term
+from caikg.store.remote import store as remote
+from caikg.store.remote.store import RemoteClient, RemoteError, RemoteStore, substitute
+from caikg.web.app import create_app
 from tests.conftest import make_settings
 from tests.remote_servers import SERVERS, RemoteEndpoint, available, missing
 from tests.servers import free_port

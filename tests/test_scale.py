@@ -8,12 +8,12 @@ import time
 import pyoxigraph as ox
 from flask.testing import FlaskClient
 
-from caikg.export import EXPORT_FORMATS, export_bytes, export_graphs
-from caikg.server import keep_warm
-from caikg.store import EmbeddedStore
-from caikg.views import browse
-from caikg.views.browse import load_papers
-from caikg.views.home import NEWEST, home_page
+from caikg.export.dumps import EXPORT_FORMATS, export_bytes, export_graphs
+from caikg.store.embedded import EmbeddedStore
+from caikg.web.pages import browse
+from caikg.web.pages.browse import load_papers
+from caikg.web.pages.home import NEWEST, home_page
+from caikg.web.server import keep_warm
 
 
 def test_home_lists_the_newest_papers_without_the_paper_list(store: EmbeddedStore) -> None:
@@ -83,7 +83,7 @@ def test_build_writes_the_turtle_dump_that_export_copies(built_settings: object,
     from pathlib import Path
 
     from caikg.config import Settings
-    from caikg.export import export, export_path
+    from caikg.export.dumps import export, export_path
 
     assert isinstance(built_settings, Settings) and isinstance(tmp_path, Path)
     assert store.info is not None

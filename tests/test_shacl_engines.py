@@ -17,15 +17,10 @@ from benchmarks import generate
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from caikg import shacl_sparql
 from caikg.config import Settings, load_settings
-from caikg.sources import SourceSet, read_sources, to_rdflib
-from caikg.validation import (
-    ValidationReport,
-    load_shapes,
-    validate_graph,
-    validate_sources,
-)
+from caikg.rdf.sources import SourceSet, read_sources, to_rdflib
+from caikg.validation import sparql_engine as shacl_sparql
+from caikg.validation.report import ValidationReport, load_shapes, validate_graph, validate_sources
 from tests.conftest import REPO, make_settings
 
 EXAMPLES = sorted((REPO / "tests" / "shapes").glob("*.ttl"))

@@ -23,9 +23,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from caikg.config import load_settings
-from caikg.namespaces import CAIKGSH
-from caikg.sources import read_sources, to_rdflib
-from caikg.validation import ValidationReport, load_shapes, validate_graph
+from caikg.rdf.namespaces import CAIKGSH
+from caikg.rdf.sources import read_sources, to_rdflib
+from caikg.validation.report import ValidationReport, load_shapes, validate_graph
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "tests" / "shapes"

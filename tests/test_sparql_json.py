@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from caikg.sparql_json import term
+from caikg.sparql.json_terms import term
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

@@ -17,8 +17,8 @@ from rdflib.namespace import DCTERMS, SKOS
 from rdflib.term import Identifier, Node
 
 from caikg.config import CANONICAL_BASE_IRI
-from caikg.iris import slugify
-from caikg.sources import read_sources, to_rdflib
+from caikg.rdf.iris import slugify
+from caikg.rdf.sources import read_sources, to_rdflib
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

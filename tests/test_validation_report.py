@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from caikg.config import Settings
-from caikg.sources import read_sources
-from caikg.validation import FIRST_PER_RULE, MAX_FOCUS_NODES, validate_sources
+from caikg.rdf.sources import read_sources
+from caikg.validation.report import FIRST_PER_RULE, MAX_FOCUS_NODES, validate_sources
 
 from .conftest import make_settings
 

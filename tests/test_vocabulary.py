@@ -16,9 +16,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib import namespace as rns
 from rdflib.namespace import DCTERMS, PROV, RDF, DefinedNamespaceMeta
 
-from caikg.namespaces import CAIKG
-from caikg.record import read_record
-from caikg.sources import read_sources, to_rdflib
+from caikg.build.record import read_record
+from caikg.rdf.namespaces import CAIKG
+from caikg.rdf.sources import read_sources, to_rdflib
 from tests.vocabularies import in_extra_vocabulary
 
 REPO = Path(__file__).resolve().parent.parent

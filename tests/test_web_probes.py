@@ -12,8 +12,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from caikg.app import CSP, MAX_REQUEST_TARGET
-from caikg.build import BuildResult
+from caikg.build.pipeline import BuildResult
+from caikg.web.app import CSP, MAX_REQUEST_TARGET
 
 from .servers import caikg_server
 

@@ -18,10 +18,11 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from caikg import executor as executor_module
-from caikg.build import build
+from caikg.build.pipeline import build
 from caikg.config import Settings
-from caikg.executor import (
+from caikg.store.embedded import BuildInfo, EmbeddedStore, KnowledgeStore
+from caikg.store.pool import executor as executor_module
+from caikg.store.pool.executor import (
     Overloaded,
     PooledStore,
     QueryError,
@@ -30,7 +31,6 @@ from caikg.executor import (
     estimated_memory,
     store_mode,
 )
-from caikg.store import BuildInfo, EmbeddedStore, KnowledgeStore
 
 from .conftest import REPO, make_settings
 from .test_executor import HEAVY, LIGHT, PEOPLE, assert_gone, person_file, run, solutions
@@ -163,7 +163,7 @@ def test_workers_exit_with_the_executor_process(built_settings: Settings) -> Non
     zygote and every worker go too."""
     script = textwrap.dedent(f"""
         import json, sys, threading
-        from caikg.executor import QueryExecutor
+        from caikg.store.pool.executor import QueryExecutor
         from tests.conftest import make_settings
         ex = QueryExecutor(make_settings(__import__("pathlib").Path({str(built_settings.home)!r})),
                            workers=2)
@@ -235,7 +235,7 @@ def test_pooled_store_answers_like_the_embedded_store(pooled: PooledStore,
 
 def test_pages_are_answered_while_every_sparql_worker_is_busy(built_settings: Settings,
                                                               store: EmbeddedStore) -> None:
-    from caikg.app import create_app
+    from caikg.web.app import create_app
 
     settings = make_settings(built_settings.home, workers=1, queue_timeout=0.2)
     app = create_app(settings)
@@ -281,8 +281,8 @@ def test_recycling_follows_the_memory_budget() -> None:
     """Workers keep what they copied of the store while CAIKG_MEMORY_LIMIT has room for it
     (a fresh fork's first scan is ~3× slower), and give it back when it has not."""
     from caikg.config import load_settings
-    from caikg.executor import _RECYCLE_AFTER, PAGE_WORKERS, recycle_threshold
-    from caikg.store import BuildInfo
+    from caikg.store.embedded import BuildInfo
+    from caikg.store.pool.executor import _RECYCLE_AFTER, PAGE_WORKERS, recycle_threshold
 
     def threshold(triples: int, limit: int, workers: int = 2) -> int:
         settings = load_settings(environ={}, memory_limit=limit, workers=workers)

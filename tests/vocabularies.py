@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rdflib import URIRef
 
-from caikg.namespaces import BIBO, FABIO
+from caikg.rdf.namespaces import BIBO, FABIO
 
 FABIO_TERMS: frozenset[str] = frozenset({
     # classes

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from . import __version__
-from .config import Settings, SettingsError, load_settings
-from .guard import QueryRefused, check_query
-from .sources import SourceError
+from caikg import __version__
+from caikg.config import Settings, SettingsError, load_settings
+from caikg.rdf.sources import SourceError
+from caikg.sparql.guard import QueryRefused, check_query
 
 if TYPE_CHECKING:
-    from .remote import Solutions
-    from .store import EmbeddedStore
+    from caikg.store.embedded import EmbeddedStore
+    from caikg.store.remote.store import Solutions
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -36,7 +36,7 @@ def _progress(message: str) -> None:
 
 # -- commands ---------------------------------------------------------------------------------
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import BuildError, build
+    from caikg.build.pipeline import BuildError, build
 
     try:
         result = build(settings, args.data, progress=_progress)
@@ -54,8 +54,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from .record import read_curated
-    from .validation import MAX_FOCUS_NODES, validate_sources
+    from caikg.build.record import read_curated
+    from caikg.validation.report import MAX_FOCUS_NODES, validate_sources
 
     sources = read_curated(args.data or [settings.data_dir], settings.base_iri)
     report = validate_sources(sources, settings, engine=args.engine)
@@ -67,13 +67,13 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from .export import EXPORT_FORMATS, export
-    from .remote import open_store
+    from caikg.export.dumps import EXPORT_FORMATS, export
+    from caikg.store.remote.store import open_store
 
     store = open_store(settings)
     if args.format == "quickstatements":
-        from .enrich import quickstatements
-        from .files import write_atomically
+        from caikg.enrich.enricher import quickstatements
+        from caikg.files import write_atomically
 
         data = quickstatements(store).encode("utf-8")
         if args.output is None:
@@ -108,7 +108,7 @@ def _cell(term: object) -> str:
 
 
 def _run_local(store: EmbeddedStore, text: str) -> bool | list[ox.Triple] | Solutions:
-    from .remote import Solutions
+    from caikg.store.remote.store import Solutions
 
     result = store.query(text)
     if isinstance(result, ox.QueryBoolean):
@@ -120,8 +120,8 @@ def _run_local(store: EmbeddedStore, text: str) -> bool | list[ox.Triple] | Solu
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from .remote import RemoteError, RemoteStore, open_store
-    from .store import EmbeddedStore
+    from caikg.store.embedded import EmbeddedStore
+    from caikg.store.remote.store import RemoteError, RemoteStore, open_store
 
     text = args.query
     if text.startswith("@"):
@@ -153,7 +153,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(ox.serialize(result, format=fmt) or b"")
         return EXIT_OK
     if args.format == "json":
-        from .executor import serialize_solutions
+        from caikg.store.pool.executor import serialize_solutions
 
         sys.stdout.buffer.write(serialize_solutions(result.variables, result.rows, "json"))
         print()
@@ -183,9 +183,9 @@ def _months(raw: str) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from .coverage import coverage
-    from .remote import open_store
-    from .stats import collect_stats
+    from caikg.reports.coverage import coverage
+    from caikg.reports.stats import collect_stats
+    from caikg.store.remote.store import open_store
 
     store = open_store(settings)
     stats = collect_stats(store, top=args.top)
@@ -221,7 +221,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import_list(args: argparse.Namespace, settings: Settings) -> int:
-    from .importer import ListImportError, import_list
+    from caikg.importer.reading_list import ListImportError, import_list
 
     try:
         report = import_list(args.file, settings, target=args.into, list_id=args.list_id,
@@ -234,8 +234,8 @@ def cmd_import_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
-    from .enrich import EnrichError, enrich
-    from .wikidata import WikidataError
+    from caikg.enrich.enricher import EnrichError, enrich
+    from caikg.enrich.wikidata import WikidataError
 
     try:
         result = enrich(settings, offline=args.offline, dry_run=args.dry_run, limit=args.limit,
@@ -250,7 +250,7 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from .backup import BackupError, backup
+    from caikg.build.backup import BackupError, backup
 
     try:
         info = backup(settings, args.output)
@@ -263,7 +263,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from .backup import BackupError, restore
+    from caikg.build.backup import BackupError, restore
 
     try:
         store_dir = restore(args.file, settings, progress=_progress)
@@ -277,7 +277,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .server import serve
+    from caikg.web.server import serve
 
     serve(settings)
     return EXIT_OK
@@ -409,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .store import StoreError
+    from caikg.store.embedded import StoreError
 
     try:
         settings = load_settings(home=args.home, base_iri=args.base_iri,

@@ -1,0 +1,1 @@
+"""The build: read, validate, compose the record, describe (VoID), load, export, back up."""

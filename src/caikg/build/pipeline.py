@@ -1,0 +1,149 @@
+"""``caikg build``: parse, validate with SHACL, and only then load a new store atomically."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from caikg.build import enrichment_graph as enrichment
+from caikg.build import void
+from caikg.build.record import read_curated
+from caikg.config import Settings
+from caikg.export.dumps import write_build_exports
+from caikg.rdf.namespaces import Instances
+from caikg.rdf.sources import SourceError, SourceSet, read_sources, rebase_sources
+from caikg.store.embedded import (
+    BuildInfo,
+    EmbeddedStore,
+    build_lock,
+    data_version,
+    load_graphs,
+    write_store,
+)
+from caikg.store.remote import store as remote
+from caikg.validation.report import ValidationReport, validate_sources
+
+Progress = Callable[[str], None]
+
+
+class BuildError(Exception):
+    """The build was refused; the previous store is untouched."""
+
+    def __init__(self, message: str, report: ValidationReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass
+class BuildResult:
+    info: BuildInfo
+    store_dir: Path | None
+    """The new store's directory (None when it was loaded into a remote store)."""
+    report: ValidationReport
+
+
+def _timed(progress: Progress, label: str) -> Callable[[], None]:
+    start = time.perf_counter()
+    progress(f"{label} …")
+
+    def done() -> None:
+        progress(f"{label}: done in {time.perf_counter() - start:.2f} s")
+
+    return done
+
+
+def _read_enrichment(settings: Settings, data: SourceSet, inst: Instances,
+                     progress: Progress) -> list[ox.Triple] | None:
+    """The checked enrichment graph of ``caikg enrich``, if there is one (see enrichment.py)."""
+    path = settings.enrichment_file
+    if not path.exists():
+        return None
+    try:
+        triples = rebase_sources(read_sources([path]), settings.base_iri).triples
+    except SourceError as exc:
+        raise BuildError(f"enrichment file {exc}; the store was not changed "
+                         f"(re-run 'caikg enrich' or remove the file)") from None
+    subjects = {t.subject.value for t in data.triples if isinstance(t.subject, ox.NamedNode)}
+    try:
+        keep, stale = enrichment.check(triples, inst, subjects)
+    except enrichment.EnrichmentError as exc:
+        raise BuildError(f"enrichment file {path}: {exc}; the store was not changed "
+                         f"(re-run 'caikg enrich' or remove the file)") from None
+    progress(f"      {len(keep)} enrichment triples from {path}"
+             + (f" ({len(stale)} entities no longer in the data ignored)" if stale else ""))
+    return keep
+
+
+def build(settings: Settings, data_paths: Sequence[Path] | None = None,
+          progress: Progress = lambda _msg: None) -> BuildResult:
+    """Build a new store from the ontology and data; raise :class:`BuildError` if refused."""
+    inst = Instances(settings.base_iri)
+    paths = list(data_paths) if data_paths else [settings.data_dir]
+
+    done = _timed(progress, "[1/5] parsing ontology and data")
+    ontology_file = settings.ontology_dir / "caikg.ttl"
+    ontology = rebase_sources(read_sources([ontology_file]), settings.base_iri)
+    data = read_curated(paths, settings.base_iri)
+    if not data.files:
+        raise BuildError(f"no RDF data files in {', '.join(str(p) for p in paths)}")
+    done()
+    progress(f"      {len(data)} data triples from {len(data.files)} file(s), "
+             f"{len(ontology)} ontology triples")
+    enriched = _read_enrichment(settings, data, inst, progress)
+
+    done = _timed(progress, "[2/5] validating with SHACL")
+    report = validate_sources(data, settings)
+    done()
+    if not report.conforms:
+        raise BuildError(f"the data does not conform to the shapes "
+                         f"({len(report.violations)} violation(s)); the store was not changed",
+                         report)
+
+    done = _timed(progress, "[3/5] describing the dataset (VoID)")
+    graphs: dict[str, list[ox.Triple]] = {
+        str(inst.ontology_graph): ontology.triples,
+        str(inst.curated_graph): data.triples,
+    }
+    if enriched is not None:
+        graphs[str(inst.enrichment_graph)] = enriched
+    version = data_version(graphs)
+    built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    staging = EmbeddedStore.in_memory({str(inst.curated_graph): data.triples}, settings.base_iri,
+                                      version)
+    graphs[str(inst.void_graph)] = void.describe(staging, version, modified=built_at)
+    done()
+
+    where = settings.store_query_url if settings.remote else str(settings.home)
+    done = _timed(progress, f"[4/5] loading the store ({where})")
+    info = BuildInfo(
+        version=version,
+        built_at=built_at,
+        base_iri=settings.base_iri,
+        sources=[str(p) for p in [*ontology.files, *data.files]]
+        + ([str(settings.enrichment_file)] if enriched is not None else []),
+    )
+    store_dir: Path | None = None
+    with build_lock(settings):
+        if settings.remote:
+            try:
+                remote.publish(settings, graphs, info, progress)
+            except remote.RemoteError as exc:
+                raise BuildError(f"{exc}; the remote store still serves the previous "
+                                 "build") from None
+        else:
+            store_dir = write_store(settings, graphs, info)
+    done()
+
+    done = _timed(progress, "[5/5] writing the Turtle dump")
+    load_graphs(staging, {g: t for g, t in graphs.items() if g != str(inst.curated_graph)})
+    try:
+        for path in write_build_exports(staging, settings.exports_dir, version):
+            progress(f"      {path}")
+    except OSError as exc:  # the store is built: the dump will be written on first use
+        progress(f"      cannot write the dump ({exc}); it will be written when first asked for")
+    done()
+    return BuildResult(info=info, store_dir=store_dir, report=report)

@@ -1,0 +1,1 @@
+"""Enrichment from outside sources (Wikidata), kept apart from curated facts."""

@@ -1,0 +1,1 @@
+"""Dumps and per-entity formats for other knowledge graphs and reference managers."""

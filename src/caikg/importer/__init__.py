@@ -1,0 +1,1 @@
+"""Importing a curator's Markdown reading list into data/*.ttl."""

@@ -1,0 +1,1 @@
+"""RDF terms, identifiers, formats and source files: what everything else speaks."""

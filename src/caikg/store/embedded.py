@@ -1,0 +1,391 @@
+"""The store layer: the only module that runs SPARQL.
+
+The embedded store is Oxigraph on disk under ``CAIKG_HOME``. ``caikg build`` writes a complete
+new store into ``stores/<id>/`` and then swaps the ``store`` symlink to it with one atomic
+``rename``; readers therefore see either the old or the new store, never a half-built one, and a
+build that fails or is killed leaves the previous store as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import pyoxigraph as ox
+
+from caikg import queries
+from caikg.config import Settings
+from caikg.rdf.namespaces import PREFIXES, Instances
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = dict[str, Term | None]
+
+BUILD_INFO = "build-info.json"
+
+
+
+def value(term: object) -> str | None:
+    """The lexical value of a term (None for an unbound variable)."""
+    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return term.value
+    return None
+
+
+def plain(rows: list[Row]) -> list[dict[str, str | None]]:
+    """Rows with every term replaced by its lexical value."""
+    return [{k: value(v) for k, v in row.items()} for row in rows]
+
+
+class StoreError(Exception):
+    """The store is missing, unreadable or cannot be written."""
+
+
+class NoStoreError(StoreError):
+    pass
+
+
+@dataclass
+class BuildInfo:
+    """What a store holds; written next to it as ``build-info.json``."""
+
+    version: str
+    built_at: str
+    base_iri: str
+    graphs: dict[str, int] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+    @classmethod
+    def read(cls, store_dir: Path) -> BuildInfo:
+        try:
+            raw = json.loads((store_dir / BUILD_INFO).read_text(encoding="utf-8"))
+            return cls(**raw)
+        except (OSError, ValueError, TypeError) as exc:
+            raise StoreError(f"{store_dir / BUILD_INFO}: cannot be read: {exc}") from None
+
+
+def data_version(graphs: Mapping[str, Iterable[ox.Triple]]) -> str:
+    """A content hash of the data: independent of the order of graphs and triples, of
+    duplicates and of blank node labels (a graph with blank nodes is canonicalised, RDFC-1.0).
+
+    Each graph's triples are written as N-Triples by Oxigraph, and the sorted distinct lines
+    are hashed (about 3 s for a million triples).
+    """
+    digest = hashlib.sha256()
+    for name in sorted(graphs):
+        triples = list(graphs[name])
+        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+               for t in triples):
+            dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+            dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+            triples = [q.triple for q in dataset]
+        lines = sorted(set((ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+                           .splitlines()))
+        digest.update(f"<{name}>\n".encode())
+        digest.update(b"\n".join(lines))
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+def graph_sizes(store: ox.Store, graphs: Iterable[str]) -> dict[str, int]:
+    """Triples per named graph (zero for a graph the store does not have)."""
+    solutions = store.query(queries.load("dataset_graph_sizes").text)
+    assert isinstance(solutions, ox.QuerySolutions)
+    counts = {row["graph"].value: int(row["triples"].value) for row in solutions}
+    return {g: counts.get(g, 0) for g in graphs}
+
+
+class KnowledgeStore(Protocol):
+    """What the application needs from a store, whatever engine holds the data.
+
+    Implemented by :class:`EmbeddedStore` (Oxigraph in this process),
+    :class:`caikg.executor.PooledStore` (Oxigraph in worker processes) and
+    :class:`caikg.remote.RemoteStore` (a SPARQL 1.1 server).
+    """
+
+    instances: Instances
+
+    @property
+    def info(self) -> BuildInfo | None:
+        """Metadata of the build being served (its ``version`` is the data version)."""
+
+    def select(self, name: str, default_graphs: list[str] | None = None,
+               **bindings: Term) -> list[Row]:
+        """Rows of the SELECT query in ``queries/<name>.rq`` with ``bindings``."""
+
+    def construct(self, name: str, **bindings: Term) -> list[ox.Triple]:
+        """Triples of the CONSTRUCT query in ``queries/<name>.rq``."""
+
+    def named_graphs(self) -> list[str]:
+        """The graphs of the dataset being served."""
+
+    def data_graphs(self) -> list[str]:
+        """Every graph but the ontology's."""
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """The quads of ``graph`` (or of every graph)."""
+
+    def dump(self, output: IO[bytes], fmt: ox.RdfFormat, graphs: list[str] | None = None,
+             prefixes: Mapping[str, str] | None = None) -> None:
+        """Serialise ``graphs`` (default: all) deterministically into ``output``."""
+
+    def __len__(self) -> int:
+        """How many quads the store holds."""
+
+
+class Executor(Protocol):
+    """What the SPARQL endpoint needs: run a user's query with a deadline and a row cap and
+    return it serialised (:class:`caikg.executor.QueryResult`). Implemented by
+    :class:`caikg.executor.QueryExecutor` and :class:`caikg.remote.RemoteExecutor`."""
+
+    size: int
+
+    @property
+    def version(self) -> str:
+        """The data version the next query will be answered from."""
+
+    @property
+    def jobs(self) -> int:
+        """How many queries were run."""
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Processes running queries (none for a remote store)."""
+
+    def execute(self, query: str, *, result_format: str, graph_format: str,
+                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+                bindings: Mapping[str, Term] | None = None, timeout: float | None = None,
+                limit: int | None = None) -> Any:
+        """Run ``query``; raise the errors of :mod:`caikg.executor` when it cannot."""
+
+    def close(self) -> None:
+        """Release processes and connections."""
+
+
+class EmbeddedStore:
+    """An Oxigraph store (on disk or in memory) plus the metadata of the build that made it."""
+
+    def __init__(self, store: ox.Store, info: BuildInfo | None, path: Path | None = None) -> None:
+        self._store = store
+        self.info = info
+        self.path = path
+        self.instances = Instances(info.base_iri if info else "https://w3id.org/caikg/")
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings, *, in_memory: bool = False) -> EmbeddedStore:
+        """The current store of ``settings.home`` (read-only, or copied into memory)."""
+        link = settings.store_link
+        if not link.exists():
+            raise NoStoreError(f"no store in {settings.home}: run 'caikg build' first")
+        return cls.open_path(link.resolve(), in_memory=in_memory)
+
+    @classmethod
+    def open_path(cls, path: Path, *, in_memory: bool = False) -> EmbeddedStore:
+        """The store in directory ``path`` (read-only, or copied into memory)."""
+        info = BuildInfo.read(path)
+        try:
+            disk = ox.Store.read_only(str(path))
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        if not in_memory:
+            return cls(disk, info, path)
+        memory = ox.Store()
+        memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+        del disk
+        return cls(memory, info, path)
+
+    @classmethod
+    def in_memory(cls, graphs: Mapping[str, Iterable[ox.Triple]], base_iri: str,
+                  version: str | None = None) -> EmbeddedStore:
+        """A store in memory holding ``graphs``; ``version``: their data version, if known."""
+        store = ox.Store()
+        _load_graphs(store, graphs)
+        info = BuildInfo(version=version if version is not None else data_version(graphs),
+                         built_at="", base_iri=base_iri, graphs=graph_sizes(store, graphs))
+        return cls(store, info)
+
+    # -- queries -------------------------------------------------------------------------
+    def query(self, text: str, *, bindings: Mapping[str, Term] | None = None,
+              default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None, union_default: bool = True) -> Any:
+        """Run SPARQL ``text``; the default graph is the union of all graphs unless
+        ``default_graphs`` names some. ``bindings`` are substituted (SEP-0007), never
+        formatted into the text."""
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = union_default
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if bindings:
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
+        return self._store.query(text, **kwargs)
+
+    def data_graphs(self) -> list[str]:
+        """Every named graph except the ontology's."""
+        return [g for g in self.named_graphs() if g != str(self.instances.ontology_graph)]
+
+    def select(self, name: str, default_graphs: list[str] | None = None,
+               **bindings: Term) -> list[Row]:
+        """Rows of the SELECT query in ``queries/<name>.rq``."""
+        solutions = self.query(queries.load(name).text, bindings=bindings,
+                               default_graphs=default_graphs)
+        variables = [v.value for v in solutions.variables]
+        return [{v: row[v] for v in variables} for row in solutions]
+
+    def construct(self, name: str, **bindings: Term) -> list[ox.Triple]:
+        return list(self.query(queries.load(name).text, bindings=bindings))
+
+    # -- raw access ----------------------------------------------------------------------
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        g = ox.NamedNode(graph) if graph else None
+        return iter(self._store.quads_for_pattern(None, None, None, g))
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def dump(self, output: IO[bytes], fmt: ox.RdfFormat, graphs: list[str] | None = None,
+             prefixes: Mapping[str, str] | None = None) -> None:
+        """Serialise ``graphs`` (default: all) deterministically: the same store gives the
+        same bytes.
+
+        Turtle, N-Triples, N-Quads and TriG are written by Oxigraph itself, graph after graph
+        in its index order (a Turtle document per graph, concatenated: a valid Turtle document
+        whose prefixes are declared again); the other formats are serialised from the sorted
+        triples (quads for dataset formats).
+        """
+        chosen = graphs if graphs is not None else self.named_graphs()
+        fast = {ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS,
+                ox.RdfFormat.TRIG}
+        if fmt in fast:
+            if fmt.supports_datasets and sorted(chosen) == self.named_graphs():
+                self._store.dump(output, fmt, prefixes=dict(prefixes or {}))
+                return
+            for g in chosen:
+                if fmt.supports_datasets:
+                    ox.serialize(self._store.quads_for_pattern(None, None, None,
+                                                               ox.NamedNode(g)),
+                                 output, format=fmt, prefixes=dict(prefixes or {}))
+                else:
+                    self._store.dump(output, fmt, from_graph=ox.NamedNode(g),
+                                     prefixes=dict(prefixes or {}))
+            return
+        quads: list[ox.Quad] = []
+        for g in chosen:
+            quads.extend(self.quads(g))
+        if fmt.supports_datasets:
+            quads.sort(key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate),
+                                      str(q.object)))
+            ox.serialize(quads, output, format=fmt, prefixes=dict(prefixes or {}))
+        else:
+            triples = sorted({q.triple for q in quads}, key=lambda t: (
+                str(t.subject), str(t.predicate), str(t.object)))
+            ox.serialize(triples, output, format=fmt, prefixes=dict(prefixes or {}))
+
+
+def load_graphs(store: EmbeddedStore, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+    """Add ``graphs`` (name → triples) to ``store``."""
+    _load_graphs(store._store, graphs)
+
+
+def _load_graphs(store: ox.Store, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+    for name, triples in graphs.items():
+        g = ox.NamedNode(name)
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+
+
+@contextlib.contextmanager
+def build_lock(settings: Settings) -> Iterator[None]:
+    """Only one writer at a time per ``CAIKG_HOME``."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with open(settings.home / "build.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"{settings.home}: another build is running") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def current_store_dir(settings: Settings) -> Path | None:
+    link = settings.store_link
+    return link.resolve() if link.is_symlink() and link.exists() else None
+
+
+def write_store(settings: Settings, graphs: Mapping[str, Iterable[ox.Triple]],
+                info: BuildInfo) -> Path:
+    """Write a complete new store and publish it atomically; return its directory.
+
+    Must be called with :func:`build_lock` held.
+    """
+    settings.stores_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    target = settings.stores_dir / f"{stamp}-{info.version}-{os.getpid()}"
+    n = 1
+    while target.exists():  # same second, version and pid: never reuse a store's directory
+        target = settings.stores_dir / f"{stamp}-{info.version}-{os.getpid()}-{n}"
+        n += 1
+    try:
+        store = ox.Store(str(target))
+        _load_graphs(store, graphs)
+        store.flush()
+        info.graphs = graph_sizes(store, graphs)
+        del store
+        tmp_info = target / (BUILD_INFO + ".tmp")
+        tmp_info.write_text(json.dumps(asdict(info), indent=2, sort_keys=True) + "\n",
+                            encoding="utf-8")
+        _fsync(tmp_info)
+        os.replace(tmp_info, target / BUILD_INFO)
+    except OSError as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise StoreError(f"cannot write the store in {target}: {exc}") from None
+    publish(settings, target)
+    return target
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def publish(settings: Settings, target: Path) -> None:
+    """Point the ``store`` symlink at ``target`` with one atomic rename, then tidy up."""
+    previous = current_store_dir(settings)
+    tmp_link = settings.home / f".store.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(target, settings.home), tmp_link)
+    os.replace(tmp_link, settings.store_link)
+    dir_fd = os.open(settings.home, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    _remove_old_stores(settings, keep={target, *(p for p in [previous] if p)})
+
+
+def _remove_old_stores(settings: Settings, keep: set[Path]) -> None:
+    """Delete stores other than the current and the previous one (a server may still be
+    reading the previous one) and leftovers of builds that were killed."""
+    for path in settings.stores_dir.iterdir():
+        if path.resolve() not in {k.resolve() for k in keep}:
+            shutil.rmtree(path, ignore_errors=True)

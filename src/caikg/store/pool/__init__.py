@@ -1,0 +1,2 @@
+"""Worker processes that answer user queries over the embedded store, with deadlines and a
+memory policy."""

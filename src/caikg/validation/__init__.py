@@ -1,0 +1,1 @@
+"""SHACL validation of source files, with file and line for every result."""

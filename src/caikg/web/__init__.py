@@ -1,0 +1,1 @@
+"""The web application: app factory, routes, page models and drawings."""

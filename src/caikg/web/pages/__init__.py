@@ -1,0 +1,1 @@
+"""Page models: what each HTML page shows, read from the store."""

@@ -1,0 +1,1 @@
+"""Flask blueprints: thin routes that parse a request and render a page model."""

@@ -1,0 +1,135 @@
+"""Entity pages and their machine twins, plus browse, ontology and downloads.
+
+Every entity IRI ``{CAIKG_BASE_IRI}{kind}/{slug}`` is served at ``/{kind}/{slug}``: HTML for
+browsers, and by content negotiation (200 with ``Vary: Accept`` and ``Content-Location``)
+Turtle, JSON-LD, N-Triples or RDF/XML; the suffix twins ``/{kind}/{slug}.ttl`` (``.jsonld``,
+``.nt``, ``.rdf``) always give that format. Both are advertised with ``Link: rel=alternate``
+headers and ``<link>`` tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request, url_for
+
+from caikg.rdf.formats import GRAPH_FORMATS, Format, by_media_type
+from caikg.web.context import cors, plain_error, settings, store
+from caikg.web.negotiation import negotiate
+from caikg.web.pages import base as views
+from caikg.web.pages import entity as entities
+
+bp = Blueprint("pages", __name__)
+
+HTML = "text/html"
+TWINS: dict[str, Format] = {f.extension: f for f in GRAPH_FORMATS
+                            if f.key in {"ttl", "jsonld", "nt", "rdfxml"}}
+"""Suffix → format of the machine twins of every entity page."""
+TWIN_LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
+KIND_PATTERN = "any(" + ", ".join(views.KINDS) + ")"
+
+
+@dataclass(frozen=True)
+class Alternate:
+    href: str
+    media_type: str
+    label: str
+
+
+def alternates(path: str) -> list[Alternate]:
+    return [Alternate(f"{path}.{ext}", fmt.media_type, TWIN_LABELS[ext])
+            for ext, fmt in TWINS.items()]
+
+
+def link_header(alts: list[Alternate]) -> str:
+    return ", ".join(f'<{a.href}>; rel="alternate"; type="{a.media_type}"' for a in alts)
+
+
+def not_found(what: str) -> Response:
+    html = render_template("404.html", what=what)
+    return Response(html, status=404, mimetype=HTML)
+
+
+def rdf_response(triples: list[ox.Triple], fmt: Format, **headers: str) -> Response:
+    from caikg.export.dumps import prefixes_for
+
+    body = ox.serialize(triples, format=ox.RdfFormat.from_media_type(fmt.media_type),
+                        prefixes=prefixes_for(store())) or b""
+    return cors(Response(body, content_type=fmt.media_type, headers=headers))
+
+
+def split_suffix(rest: str) -> tuple[str, str | None]:
+    stem, dot, ext = rest.rpartition(".")
+    if dot and (ext in TWINS or ext == "bib"):
+        return stem, ext
+    return rest, None
+
+
+@bp.get(f"/<{KIND_PATTERN}:kind>/<path:rest>")
+def entity(kind: str, rest: str) -> Response:
+    slug, ext = split_suffix(rest)
+    path = f"/{kind}/{slug}"
+    iri = f"{settings().base_iri}{kind}/{slug}"
+    st = store()
+    triples = entities.document(st, iri)
+    if not triples:
+        return not_found(iri)
+    alts = alternates(path)
+    links = {"Link": link_header(alts)}
+    if ext == "bib":
+        from caikg.export.bibtex import bibtex_for
+
+        bib = bibtex_for(st, iri)
+        if bib is None:
+            return not_found(iri + ".bib")
+        return Response(bib, mimetype="application/x-bibtex", headers={
+            "Content-Disposition": f'attachment; filename="{slug}.bib"'})
+    if ext is not None:
+        return rdf_response(triples, TWINS[ext], **links)
+    offers = [HTML, *(f.media_type for f in TWINS.values())]
+    chosen = negotiate(request.headers.get("Accept"), offers)
+    if chosen is None:
+        return plain_error(406, "available: " + ", ".join(offers))
+    links["Vary"] = "Accept"
+    if chosen != HTML:
+        fmt = by_media_type(chosen, GRAPH_FORMATS)
+        return rdf_response(triples, fmt, **links,
+                            **{"Content-Location": f"{path}.{fmt.extension}"})
+    view_fn = views.VIEWS.get(kind)
+    page = view_fn(st, iri, request.args) if view_fn else None
+    if page is None:
+        # sorted, so that the page is the same whichever store answered (CONSTRUCT order is not)
+        page = views.Page("entity.html", {"triples": sorted(triples, key=str)})
+    html = render_template(page.template, iri=iri, path=path, alternates=alts,
+                           title=page.title, **page.context)
+    return Response(html, mimetype=HTML, headers={**links, "Content-Location": path})
+
+
+@bp.get("/browse")
+def browse() -> str:
+    from caikg.web.pages.browse import browse_page
+
+    page = browse_page(store(), request.args)
+    return render_template(page.template, title=page.title, search_text=request.args.get("q"),
+                           **page.context)
+
+
+@bp.get("/ontology")
+def ontology() -> str:
+    from caikg.web.pages.ontology import ontology_page
+
+    page = ontology_page(store())
+    return render_template(page.template, title=page.title, **page.context)
+
+
+@bp.get("/downloads")
+def downloads() -> str:
+    from caikg.web.pages.downloads import downloads_page
+
+    page = downloads_page(store())
+    return render_template(page.template, title=page.title, **page.context)
+
+
+def scheme_url(slug: str) -> str:
+    return url_for("pages.entity", kind="scheme", rest=slug)

@@ -1,0 +1,1 @@
+"""SVG drawings for pages (charts, co-author network)."""

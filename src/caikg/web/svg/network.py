@@ -1,0 +1,175 @@
+"""A small, deterministic server-side SVG drawing of a co-authorship network.
+
+The centre node sits in the middle and the other nodes on an ellipse around it, most frequent
+first (clockwise from the top), so the same data always gives the same picture and no script
+is needed. Every piece of text is XML-escaped and stripped of characters XML cannot carry; the
+result is a well-formed ``<svg>`` element with ``role="img"``, ``<title>``, ``<desc>`` and a
+``viewBox`` so that it scales down on phones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+from caikg.rdf.xmltext import CONTROLS, NOT_XML, one_line
+
+Node = tuple[str, str, int]
+"""(id, label, weight): weight is e.g. the number of works shared with the centre."""
+Edge = tuple[str, str, int]
+"""(id, id, weight): weight is the number of works the two share."""
+
+WIDTH, HEIGHT = 660, 440
+RX, RY = 170, 165
+MAX_NODES = 25
+MAX_LABEL = 18
+
+
+
+def clean(text: object) -> str:
+    """``text`` without C0 controls (replaced by spaces) or other characters XML 1.0 cannot
+    hold, whitespace folded."""
+    return one_line(text)
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
+
+
+def _safe_link(href: str | None) -> str | None:
+    """Only site paths and http(s) links are drawn as links."""
+    if not href:
+        return None
+    text = href.strip()
+    if CONTROLS.search(text) or NOT_XML.search(text):
+        return None
+    if text.startswith("/") and not text.startswith("//"):
+        return text
+    if text.lower().startswith(("https://", "http://")):
+        return text
+    return None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def _radius(weight: int) -> float:
+    return 5 + 2.5 * math.sqrt(max(weight, 1))
+
+
+def _ring_order(nodes: list[Node], edges: Sequence[Edge]) -> list[Node]:
+    """``nodes`` (heaviest first) reordered so that people who wrote together sit side by
+    side: start with the heaviest, then always take the remaining node most strongly linked
+    to the last one placed (ties: the heavier, then the earlier). Deterministic."""
+    links: dict[tuple[str, str], int] = {}
+    for a, b, weight in edges:
+        key = (a, b) if a <= b else (b, a)
+        links[key] = links.get(key, 0) + weight
+    remaining = list(nodes)
+    ordered: list[Node] = []
+    while remaining:
+        if not ordered:
+            ordered.append(remaining.pop(0))
+            continue
+        last = ordered[-1][0]
+        best = max(range(len(remaining)), key=lambda i: (
+            links.get((last, remaining[i][0]) if last <= remaining[i][0]
+                      else (remaining[i][0], last), 0), remaining[i][2], -i))
+        ordered.append(remaining.pop(best))
+    return ordered
+
+
+def network_svg(center: str, nodes: Sequence[Node], edges: Sequence[Edge],
+                href: Callable[[str], str | None], *, max_nodes: int = MAX_NODES,
+                title: str | None = None) -> str:
+    """An SVG drawing of ``center`` and its neighbours ``nodes`` joined by ``edges``.
+
+    At most ``max_nodes`` nodes are drawn (the centre and the heaviest others); edges whose
+    ends are not drawn are left out. ``href(id)`` gives the link of a node or None.
+    """
+    labels = {node_id: clean(label) for node_id, label, _ in nodes}
+    center_label = labels.get(center) or clean(center)
+    others = sorted(((node_id, labels[node_id], weight) for node_id, _, weight in nodes
+                     if node_id != center),
+                    key=lambda n: (-n[2], n[1].casefold(), n[0]))
+    ranked = others[: max(max_nodes - 1, 0)]
+    others = _ring_order(ranked, edges)
+
+    cx, cy = WIDTH / 2, HEIGHT / 2
+    pos: dict[str, tuple[float, float]] = {center: (cx, cy)}
+    count = len(others)
+    for i, (node_id, _, _) in enumerate(others):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(count, 1)
+        pos[node_id] = (cx + RX * math.cos(angle), cy + RY * math.sin(angle))
+
+    heading = clean(title) if title else f"Co-authorship network of {center_label}"
+    summary = (f"{center_label} in the middle, joined to {count} co-author"
+               f"{'' if count == 1 else 's'}; lines between co-authors mean they also wrote "
+               "together, thicker lines more shared works.")
+    if count:
+        summary += " Co-authors, most frequent first: " + ", ".join(
+            label for _, label, _ in ranked) + "."
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" class="network" '
+        f"aria-label={quoteattr(heading)}>",
+        f"<title>{escape(heading)}</title>",
+        f"<desc>{escape(summary)}</desc>",
+        '<g class="edges" stroke="#8c959f" stroke-linecap="round">',
+    ]
+    drawn: set[tuple[str, str]] = set()
+
+    def line(a: str, b: str, width: float, colour: str, opacity: str) -> None:
+        key = (a, b) if a <= b else (b, a)
+        if a == b or key in drawn or a not in pos or b not in pos:
+            return
+        drawn.add(key)
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        out.append(f'<line x1="{_fmt(x1)}" y1="{_fmt(y1)}" x2="{_fmt(x2)}" y2="{_fmt(y2)}" '
+                   f'stroke="{colour}" stroke-opacity="{opacity}" '
+                   f'stroke-width="{_fmt(width)}"/>')
+
+    for node_id, _, weight in others:
+        line(center, node_id, min(1 + weight, 6), "#0969da", "0.55")
+    for a, b, weight in sorted(edges, key=lambda e: (min(e[0], e[1]), max(e[0], e[1]))):
+        if center not in (a, b):
+            line(a, b, min(0.5 + 0.75 * weight, 4), "#8c959f", "0.45")
+    out.append("</g>")
+
+    out.append('<g class="nodes" font-family="system-ui, sans-serif" font-size="14" '
+               'fill="#1b1f23">')
+    halo = 'stroke="#ffffff" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'
+    weights = {node_id: weight for node_id, _, weight in others}
+    for node_id in [center, *(n[0] for n in others)]:
+        x, y = pos[node_id]
+        is_center = node_id == center
+        label = center_label if is_center else labels[node_id]
+        r = 14.0 if is_center else _radius(weights[node_id])
+        if is_center:
+            tx, ty, anchor = x, y + r + 16, "middle"
+        else:
+            dx, dy = x - cx, y - cy
+            norm = math.hypot(dx, dy) or 1.0
+            tx, ty = x + dx / norm * (r + 6), y + dy / norm * (r + 6) + 4
+            anchor = "start" if dx > 1 else "end" if dx < -1 else "middle"
+            if anchor == "middle":
+                ty += 10 if dy > 0 else -6
+        shown = label if is_center else _short(label)
+        fill = "#0969da" if is_center else "#ddf4ff"
+        shape = (f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(r)}" fill="{fill}" '
+                 'stroke="#0550ae" stroke-width="1.5"/>')
+        bold = ' font-weight="700"' if is_center else ""
+        text = (f'<text x="{_fmt(tx)}" y="{_fmt(ty)}" text-anchor="{anchor}"{bold} {halo}>'
+                f"{escape(shown)}</text>")
+        weight_note = "" if is_center else f" ({weights[node_id]} shared)"
+        tooltip = f"<title>{escape(label + weight_note)}</title>"
+        link = None if is_center else _safe_link(href(node_id))
+        if link:
+            out.append(f'<a href={quoteattr(link)} tabindex="-1">{tooltip}{shape}{text}</a>')
+        else:
+            out.append(f"<g>{tooltip}{shape}{text}</g>")
+    out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out)
