@@ -339,12 +339,13 @@ def breakdown(home: Path, queries: list[tuple[mix.BenchQuery, str]], n: int,
     """Median ms per layer for each light query, plus the fixed cost of ``ASK {}``."""
     from caikg.config import load_settings
     from caikg.sparql.guard import check_query
-    from caikg.store.pool.executor import QueryExecutor, _WorkerStore
+    from caikg.store.pool.executor import QueryExecutor
+    from caikg.store.pool.worker import WorkerStore
     from caikg.web.app import create_app
 
     settings = load_settings(environ={}, home=home, workers=1)
     log("breakdown: loading the store in this process and starting one worker")
-    worker_store = _WorkerStore(settings)
+    worker_store = WorkerStore(settings)
     assert worker_store.store.info is not None, "the store has no build info"
     allowed = worker_store.store.info.graphs.keys()
     out: dict[str, dict[str, float]] = {}

@@ -17,7 +17,8 @@ import pytest
 from caikg.build.pipeline import BuildError, BuildResult, build
 from caikg.config import Settings
 from caikg.rdf.sources import SourceError
-from caikg.store.embedded import EmbeddedStore, NoStoreError
+from caikg.store.base import NoStoreError
+from caikg.store.embedded import EmbeddedStore
 
 from .conftest import REPO, make_settings, term_value
 

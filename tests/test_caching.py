@@ -17,8 +17,9 @@ from werkzeug.test import TestResponse
 from caikg.build.pipeline import build
 from caikg.config import Settings
 from caikg.export.dumps import BUILD_EXPORTS, EXPORT_FORMATS, export_bytes
+from caikg.store.base import QueryTimeout
 from caikg.store.embedded import EmbeddedStore
-from caikg.store.pool.executor import QueryExecutor, QueryTimeout
+from caikg.store.pool.executor import QueryExecutor
 from caikg.web import caching
 from caikg.web.app import create_app
 from caikg.web.caching import CachedResponse, ResultCache
@@ -454,7 +455,7 @@ def test_downloads_are_written_once_per_version(small_home: tuple[Settings, Path
     real = caching.export_bytes
 
     def counting(store: Any, fmt: Any) -> bytes:
-        calls.append(fmt.name)
+        calls.append(fmt.key)
         return real(store, fmt)
 
     monkeypatch.setattr(caching, "export_bytes", counting)
@@ -464,7 +465,7 @@ def test_downloads_are_written_once_per_version(small_home: tuple[Settings, Path
         url = f"/downloads/caikg.{fmt.extension}"
         first = client.get(url)
         assert first.status_code == 200
-        if fmt.name in BUILD_EXPORTS:  # written by the build, from its in-memory data
+        if fmt.key in BUILD_EXPORTS:  # written by the build, from its in-memory data
             assert _triples(first.get_data(), fmt) == _triples(export_bytes(store, fmt), fmt)
         else:
             assert first.get_data() == export_bytes(store, fmt)
@@ -478,8 +479,8 @@ def test_downloads_are_written_once_per_version(small_home: tuple[Settings, Path
         is_not_modified(client.get(url, headers={"If-None-Match": first.headers["ETag"]}),
                         first.headers["ETag"])
         assert client.head(url).get_data() == b""
-    assert sorted(calls) == sorted(f.name for f in EXPORT_FORMATS.values()
-                                   if f.name not in BUILD_EXPORTS)
+    assert sorted(calls) == sorted(f.key for f in EXPORT_FORMATS.values()
+                                   if f.key not in BUILD_EXPORTS)
     version = store.info.version
     files = sorted(p.name for p in (settings.exports_dir / version).iterdir())
     assert files == sorted(f"caikg.{f.extension}" for f in EXPORT_FORMATS.values())

@@ -16,7 +16,8 @@ from caikg.build.pipeline import BuildError, build
 from caikg.config import Settings
 from caikg.export.bibtex import bibtex_for, cite_key, latex_escape, protect_title
 from caikg.rdf.sources import read_sources
-from caikg.store.embedded import EmbeddedStore, Term
+from caikg.store.base import Term
+from caikg.store.embedded import EmbeddedStore
 from caikg.web.app import create_app
 from caikg.web.filters import safe_href
 from caikg.web.pages.paper import related_papers

@@ -24,9 +24,13 @@ from caikg import queries
 from caikg.build.pipeline import BuildError, build
 from caikg.config import Settings
 from caikg.sparql.guard import tokens
-from caikg.store.embedded import EmbeddedStore, KnowledgeStore, Term
+from caikg.store.base import KnowledgeStore, Term
+from caikg.store.embedded import EmbeddedStore
+from caikg.store.remote import publish as remote_publish
 from caikg.store.remote import store as remote
-from caikg.store.remote.store import RemoteClient, RemoteError, RemoteStore, substitute
+from caikg.store.remote.client import RemoteClient, RemoteError
+from caikg.store.remote.store import RemoteStore
+from caikg.store.remote.substitution import substitute
 from caikg.web.app import create_app
 from tests.conftest import make_settings
 from tests.remote_servers import SERVERS, RemoteEndpoint, available, missing
@@ -105,7 +109,7 @@ APP_CALLS: dict[str, tuple[str, ...]] = {
     "system_facts": ("system",), "claim_comparison": ("baseline",),
 }
 """The app's queries that take bindings, and what the views (src/caikg/views) and the remote
-store (src/caikg/remote.py) bind."""
+store (src/caikg/store/remote/) bind."""
 
 BOUND_QUERIES = sorted({*APP_CALLS, *(q.name for q in queries.examples() if q.params)})
 
@@ -396,12 +400,12 @@ def test_failed_upload_keeps_the_live_graphs(fresh_remote: Settings, tmp_path: P
         build(settings, [data])
     assert calls["n"] == 2
     assert _graphs_on_server(settings) == before  # no staging graph left, live unchanged
-    assert RemoteStore(settings).version() == first.info.version
+    assert RemoteStore(settings).version == first.info.version
 
     monkeypatch.setattr(RemoteClient, "upload", real_upload)
     second = build(settings, [data])
     assert second.info.version != first.info.version
-    assert served.version() == second.info.version  # version_ttl=0: seen at once
+    assert served.version == second.info.version  # version_ttl=0: seen at once
     app = create_app(settings)
     try:
         page = app.test_client().get(CHANGED_PAPER)
@@ -414,7 +418,7 @@ def test_staging_graphs_are_invisible_and_leftovers_removed(fresh_remote: Settin
     settings = fresh_remote
     build(settings)
     client = RemoteClient(settings)
-    leftover = f"{settings.base_iri}{remote.STAGING}killed-build/curated"
+    leftover = f"{settings.base_iri}{remote_publish.STAGING}killed-build/curated"
     client.update(f"INSERT DATA {{ GRAPH <{leftover}> {{ <https://w3id.org/caikg/person/ghost> "
                   "a <https://schema.org/Person> } }")
     app = create_app(settings)

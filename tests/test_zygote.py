@@ -20,17 +20,12 @@ import pytest
 
 from caikg.build.pipeline import build
 from caikg.config import Settings
-from caikg.store.embedded import BuildInfo, EmbeddedStore, KnowledgeStore
-from caikg.store.pool import executor as executor_module
-from caikg.store.pool.executor import (
-    Overloaded,
-    PooledStore,
-    QueryError,
-    QueryExecutor,
-    QueryTimeout,
-    estimated_memory,
-    store_mode,
-)
+from caikg.store.base import BuildInfo, KnowledgeStore, Overloaded, QueryError, QueryTimeout
+from caikg.store.embedded import EmbeddedStore
+from caikg.store.pool import memory as memory_module
+from caikg.store.pool.executor import QueryExecutor
+from caikg.store.pool.memory import estimated_memory, store_mode
+from caikg.store.pool.store import PooledStore
 
 from .conftest import REPO, make_settings
 from .test_executor import HEAVY, LIGHT, PEOPLE, assert_gone, person_file, run, solutions
@@ -149,7 +144,7 @@ def test_auto_picks_disk_when_the_store_does_not_fit(built_settings: Settings,
     assert store_mode(make_settings(built_settings.home, memory_limit=64), small) == "memory"
 
     # the shipped data, as if a triple took 1 MiB: the zygote keeps it on disk
-    monkeypatch.setattr(executor_module, "BYTES_PER_TRIPLE", 2**20)
+    monkeypatch.setattr(memory_module, "BYTES_PER_TRIPLE", 2**20)
     settings = make_settings(built_settings.home, memory_limit=64)
     with QueryExecutor(settings, workers=1) as ex:
         assert ex.store_mode == "disk"
@@ -191,8 +186,16 @@ def test_workers_exit_with_the_executor_process(built_settings: Settings) -> Non
 
 def test_pooled_store_is_a_knowledge_store(pooled: PooledStore, store: EmbeddedStore) -> None:
     members = [m for m in vars(KnowledgeStore) if not m.startswith("_")] + ["instances"]
-    assert all(callable(getattr(pooled, m)) for m in members if m not in {"info", "instances"})
+    attributes = {"info", "instances", "backend", "version"}
+    assert all(callable(getattr(pooled, m)) for m in members if m not in attributes)
     assert pooled.info == store.info
+    assert pooled.backend == store.backend == "embedded"
+    assert pooled.version == store.version != ""
+    assert pooled.health() == store.health() == {}
+    for text in ("ASK { ?s a ?o }", "ASK { ?s <urn:caikg:none> ?o }",
+                 "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                 "CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } ORDER BY ?s LIMIT 5"):
+        assert pooled.run(text) == store.run(text), text
     assert pooled.instances.base == store.instances.base
     assert len(pooled) == len(store)
     assert pooled.named_graphs() == store.named_graphs()
@@ -281,8 +284,8 @@ def test_recycling_follows_the_memory_budget() -> None:
     """Workers keep what they copied of the store while CAIKG_MEMORY_LIMIT has room for it
     (a fresh fork's first scan is ~3× slower), and give it back when it has not."""
     from caikg.config import load_settings
-    from caikg.store.embedded import BuildInfo
-    from caikg.store.pool.executor import _RECYCLE_AFTER, PAGE_WORKERS, recycle_threshold
+    from caikg.store.base import BuildInfo
+    from caikg.store.pool.memory import PAGE_WORKERS, RECYCLE_AFTER, recycle_threshold
 
     def threshold(triples: int, limit: int, workers: int = 2) -> int:
         settings = load_settings(environ={}, memory_limit=limit, workers=workers)
@@ -293,6 +296,6 @@ def test_recycling_follows_the_memory_budget() -> None:
     assert threshold(1_000_000, 1024) < 280 * mib < threshold(1_000_000, 2048)  # a 1M scan
     assert threshold(100_000, 1024) > threshold(1_000_000, 1024)
     assert threshold(1_000_000, 1024, workers=1) > threshold(1_000_000, 1024, workers=4)
-    assert threshold(5_000_000, 1024) == _RECYCLE_AFTER  # never below the floor
+    assert threshold(5_000_000, 1024) == RECYCLE_AFTER  # never below the floor
     total = 2 + PAGE_WORKERS
     assert threshold(0, 4096) * total <= 4096 * mib

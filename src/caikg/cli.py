@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -18,10 +17,6 @@ from caikg import __version__
 from caikg.config import Settings, SettingsError, load_settings
 from caikg.rdf.sources import SourceError
 from caikg.sparql.guard import QueryRefused, check_query
-
-if TYPE_CHECKING:
-    from caikg.store.embedded import EmbeddedStore
-    from caikg.store.remote.store import Solutions
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -68,7 +63,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from caikg.export.dumps import EXPORT_FORMATS, export
-    from caikg.store.remote.store import open_store
+    from caikg.store.factory import open_store
 
     store = open_store(settings)
     if args.format == "quickstatements":
@@ -107,21 +102,9 @@ def _cell(term: object) -> str:
     return str(term)
 
 
-def _run_local(store: EmbeddedStore, text: str) -> bool | list[ox.Triple] | Solutions:
-    from caikg.store.remote.store import Solutions
-
-    result = store.query(text)
-    if isinstance(result, ox.QueryBoolean):
-        return bool(result)
-    if isinstance(result, ox.QueryTriples):
-        return list(result)
-    variables = [v.value for v in result.variables]
-    return Solutions(variables, [tuple(sol[v] for v in variables) for sol in result])
-
-
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from caikg.store.embedded import EmbeddedStore
-    from caikg.store.remote.store import RemoteError, RemoteStore, open_store
+    from caikg.store.base import StoreError
+    from caikg.store.factory import open_store
 
     text = args.query
     if text.startswith("@"):
@@ -134,15 +117,11 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         check_query(text, store.named_graphs())
-        if isinstance(store, RemoteStore):
-            result = store.run(text)
-        else:
-            assert isinstance(store, EmbeddedStore)
-            result = _run_local(store, text)
+        result = store.run(text)
     except QueryRefused as exc:
         _err(f"query refused: {exc}")
         return EXIT_USAGE
-    except (SyntaxError, RemoteError) as exc:
+    except (SyntaxError, StoreError) as exc:
         _err(f"query: {exc}")
         return EXIT_USAGE
     if isinstance(result, bool):
@@ -153,7 +132,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(ox.serialize(result, format=fmt) or b"")
         return EXIT_OK
     if args.format == "json":
-        from caikg.store.pool.executor import serialize_solutions
+        from caikg.sparql.results import serialize_solutions
 
         sys.stdout.buffer.write(serialize_solutions(result.variables, result.rows, "json"))
         print()
@@ -185,7 +164,7 @@ def _months(raw: str) -> int:
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from caikg.reports.coverage import coverage
     from caikg.reports.stats import collect_stats
-    from caikg.store.remote.store import open_store
+    from caikg.store.factory import open_store
 
     store = open_store(settings)
     stats = collect_stats(store, top=args.top)
@@ -409,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from caikg.store.embedded import StoreError
+    from caikg.store.base import StoreError
 
     try:
         settings = load_settings(home=args.home, base_iri=args.base_iri,

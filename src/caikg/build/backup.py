@@ -38,7 +38,8 @@ from caikg.config import Settings
 from caikg.files import write_atomically
 from caikg.rdf.namespaces import Instances
 from caikg.rdf.sources import SourceSet, to_rdflib
-from caikg.store.embedded import BuildInfo, EmbeddedStore, build_lock, data_version, write_store
+from caikg.store.base import BuildInfo, StoreError
+from caikg.store.embedded import EmbeddedStore, build_lock, data_version, write_store
 from caikg.validation.report import ValidationReport, load_shapes, validate_graph
 
 FORMAT = "caikg-backup/1"
@@ -252,7 +253,6 @@ def check_backup(path: Path, settings: Settings, progress: Progress = lambda _m:
 def restore(path: Path, settings: Settings, progress: Progress = lambda _m: None) -> Path:
     """Check the backup at ``path`` and install it as a new store, atomically; return the
     store directory. The enrichment file of the backup (if any) replaces the current one."""
-    from caikg.store.embedded import StoreError
 
     checked = check_backup(path, settings, progress)
     info = BuildInfo(**{**asdict(checked.info), "graphs": {}})

@@ -16,15 +16,9 @@ from caikg.config import Settings
 from caikg.export.dumps import write_build_exports
 from caikg.rdf.namespaces import Instances
 from caikg.rdf.sources import SourceError, SourceSet, read_sources, rebase_sources
-from caikg.store.embedded import (
-    BuildInfo,
-    EmbeddedStore,
-    build_lock,
-    data_version,
-    load_graphs,
-    write_store,
-)
-from caikg.store.remote import store as remote
+from caikg.store.base import BuildInfo
+from caikg.store.embedded import EmbeddedStore, build_lock, data_version, load_graphs
+from caikg.store.factory import PublishError, publish_build, store_location
 from caikg.validation.report import ValidationReport, validate_sources
 
 Progress = Callable[[str], None]
@@ -117,8 +111,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     graphs[str(inst.void_graph)] = void.describe(staging, version, modified=built_at)
     done()
 
-    where = settings.store_query_url if settings.remote else str(settings.home)
-    done = _timed(progress, f"[4/5] loading the store ({where})")
+    done = _timed(progress, f"[4/5] loading the store ({store_location(settings)})")
     info = BuildInfo(
         version=version,
         built_at=built_at,
@@ -126,16 +119,11 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
         sources=[str(p) for p in [*ontology.files, *data.files]]
         + ([str(settings.enrichment_file)] if enriched is not None else []),
     )
-    store_dir: Path | None = None
     with build_lock(settings):
-        if settings.remote:
-            try:
-                remote.publish(settings, graphs, info, progress)
-            except remote.RemoteError as exc:
-                raise BuildError(f"{exc}; the remote store still serves the previous "
-                                 "build") from None
-        else:
-            store_dir = write_store(settings, graphs, info)
+        try:
+            store_dir = publish_build(settings, graphs, info, progress)
+        except PublishError as exc:
+            raise BuildError(str(exc)) from None
     done()
 
     done = _timed(progress, "[5/5] writing the Turtle dump")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 import time
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,11 +31,14 @@ import pyoxigraph as ox
 from caikg import __version__, queries
 from caikg.build import enrichment_graph as enrichment
 from caikg.build import record
+from caikg.build.pipeline import BuildError, build
 from caikg.config import CANONICAL_BASE_IRI, Settings
-from caikg.enrich.wikidata import Binding, CacheMiss, Progress, WikidataClient
+from caikg.enrich.wikidata import Binding, CacheMiss, Progress, WikidataClient, WikidataError
 from caikg.files import write_atomically
+from caikg.rdf.names import normalize_name
 from caikg.rdf.namespaces import PREFIXES, WD, WDT, Instances
-from caikg.store.embedded import EmbeddedStore, KnowledgeStore
+from caikg.store.base import KnowledgeStore, StoreError
+from caikg.store.embedded import EmbeddedStore
 
 BATCH = 50
 SEARCH_LENGTH = 300
@@ -147,9 +149,8 @@ def qid_of(iri: str) -> str:
 
 
 def normalise(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    """How names are compared with another source's labels (:mod:`caikg.rdf.names`)."""
+    return normalize_name(name, accents=False, punctuation=False)
 
 
 def _literal(value: str, lang: str | None = None) -> ox.Literal:
@@ -639,9 +640,6 @@ def enrich(settings: Settings, *, client: WikidataClient | None = None, offline:
 
     Any failure raises :class:`EnrichError` and leaves the previous enrichment file and store
     as they were."""
-    from caikg.build.pipeline import BuildError, build
-    from caikg.enrich.wikidata import WikidataError
-    from caikg.store.embedded import StoreError
 
     inst = Instances(CANONICAL_BASE_IRI)
     started = now()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from caikg.store.embedded import KnowledgeStore, Row
+from caikg.store.base import KnowledgeStore, Row
 
 CAIKG = "https://w3id.org/caikg/ontology#"
 PUBLISHED, PREPRINT = CAIKG + "Published", CAIKG + "Preprint"

@@ -4,45 +4,25 @@ from __future__ import annotations
 
 import io
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from caikg.files import write_atomically
+from caikg.rdf.formats import GRAPH_BY_KEY, Format
 from caikg.rdf.namespaces import PREFIXES
 from caikg.rdf.xmltext import xml_safe
-from caikg.store.embedded import EmbeddedStore, KnowledgeStore
+from caikg.store.base import KnowledgeStore
+from caikg.store.embedded import EmbeddedStore
+
+EXPORT_FORMATS: dict[str, Format] = GRAPH_BY_KEY
+"""The dumps: every RDF format of the registry (``rdf/formats.py``)."""
 
 
-@dataclass(frozen=True)
-class ExportFormat:
-    name: str
-    rdf_format: ox.RdfFormat
-    extension: str
-
-    @property
-    def media_type(self) -> str:
-        return self.rdf_format.media_type
-
-
-EXPORT_FORMATS: dict[str, ExportFormat] = {
-    f.name: f
-    for f in [
-        ExportFormat("ttl", ox.RdfFormat.TURTLE, "ttl"),
-        ExportFormat("nt", ox.RdfFormat.N_TRIPLES, "nt"),
-        ExportFormat("nq", ox.RdfFormat.N_QUADS, "nq"),
-        ExportFormat("trig", ox.RdfFormat.TRIG, "trig"),
-        ExportFormat("jsonld", ox.RdfFormat.JSON_LD, "jsonld"),
-        ExportFormat("rdfxml", ox.RdfFormat.RDF_XML, "rdf"),
-    ]
-}
-
-
-def export_graphs(store: KnowledgeStore, fmt: ExportFormat) -> list[str]:
+def export_graphs(store: KnowledgeStore, fmt: Format) -> list[str]:
     """Graphs in an export: dataset formats carry every named graph (ontology included);
     triple formats carry the data and its VoID description."""
-    if fmt.rdf_format.supports_datasets:
+    if fmt.dataset:
         return store.named_graphs()
     return store.data_graphs()
 
@@ -54,7 +34,7 @@ def prefixes_for(store: KnowledgeStore) -> dict[str, str]:
     return {**PREFIXES, **own}
 
 
-def export_bytes(store: KnowledgeStore, fmt: ExportFormat) -> bytes:
+def export_bytes(store: KnowledgeStore, fmt: Format) -> bytes:
     buffer = io.BytesIO()
     if fmt.rdf_format == ox.RdfFormat.RDF_XML:
         _dump_xml_safe(store, buffer, export_graphs(store, fmt), prefixes_for(store))
@@ -90,7 +70,7 @@ BUILD_EXPORTS = ("ttl",)
 graphs load. The others are written on first use."""
 
 
-def export_path(exports_dir: Path, version: str, fmt: ExportFormat) -> Path:
+def export_path(exports_dir: Path, version: str, fmt: Format) -> Path:
     """Where the dump of data version ``version`` in ``fmt`` is kept."""
     return exports_dir / version / f"caikg.{fmt.extension}"
 
@@ -106,7 +86,7 @@ def write_build_exports(store: KnowledgeStore, exports_dir: Path, version: str) 
     return written
 
 
-def export(store: KnowledgeStore, fmt: ExportFormat, output: Path | None,
+def export(store: KnowledgeStore, fmt: Format, output: Path | None,
            exports_dir: Path | None = None) -> int:
     """Export to ``output`` (atomically) or to standard output; return the byte count.
 

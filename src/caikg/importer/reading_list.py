@@ -36,7 +36,6 @@ Judgement calls (documented here because they shape the data):
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +49,7 @@ from rdflib.term import Node
 from caikg.config import CANONICAL_BASE_IRI, Settings
 from caikg.files import write_atomically
 from caikg.rdf.iris import paper_slug, slugify, unique_slug
+from caikg.rdf.names import normalize_name
 from caikg.rdf.namespaces import BIBO, CAIKG, FABIO, PREFIXES, SCHEMA, Instances
 from caikg.rdf.sources import SourceError, read_sources, to_rdflib
 from caikg.validation.report import ValidationReport, load_shapes, shapes_path, validate_graph
@@ -417,11 +417,6 @@ def identifiers_from_url(url: str) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # People
 # --------------------------------------------------------------------------------------------
-
-
-def normalize_name(name: str) -> str:
-    """The form names are compared in: NFC, whitespace collapsed, case-folded."""
-    return _collapse(unicodedata.normalize("NFC", name)).casefold()
 
 
 def _parts(name: str) -> list[str]:

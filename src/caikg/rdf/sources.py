@@ -20,18 +20,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from caikg.config import CANONICAL_BASE_IRI
+from caikg.rdf.formats import SOURCE_SUFFIXES
 from caikg.rdf.namespaces import Instances
 
-FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".n3": ox.RdfFormat.N3,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
 """File extensions caikg reads as RDF. Reading never touches the network: Oxigraph's JSON-LD
 parser has no document loader here, so a remote ``@context`` is an error (see
 :func:`_remote_context_error`), and RDF/XML with entity declarations or an external DTD is
@@ -90,11 +81,11 @@ def rdf_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in FORMATS))
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in SOURCE_SUFFIXES))
         elif path.exists():
-            if path.suffix not in FORMATS:
+            if path.suffix not in SOURCE_SUFFIXES:
                 raise SourceError(path, f"unsupported RDF file type {path.suffix!r} "
-                                  f"(use one of {', '.join(sorted(FORMATS))})")
+                                  f"(use one of {', '.join(sorted(SOURCE_SUFFIXES))})")
             found.append(path)
         else:
             raise SourceError(path, "no such file or directory")
@@ -178,7 +169,7 @@ def _remote_context_error(path: Path, data: bytes) -> SourceError:
 
 def parse_file(path: Path) -> Iterator[ox.Triple]:
     """Triples of one file; any syntax or encoding problem becomes a :class:`SourceError`."""
-    fmt = FORMATS.get(path.suffix)
+    fmt = SOURCE_SUFFIXES.get(path.suffix)
     if fmt is None:
         raise SourceError(path, f"unsupported RDF file type {path.suffix!r}")
     try:

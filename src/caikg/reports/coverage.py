@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from caikg.store.embedded import KnowledgeStore, plain
+from caikg.store.base import KnowledgeStore, plain
 
 COVERAGE_FIELDS = (
     ("authors", "authors (or a sourced reason they are not public)"),

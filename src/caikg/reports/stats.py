@@ -6,7 +6,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 
 
 def _value(term: object) -> str:

@@ -49,6 +49,9 @@ UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
                           "MOVE", "ADD", "WITH", "USING"})
 
 
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
 class QueryRefused(ValueError):
     """The query is not allowed here; the message says why (HTTP 400)."""
 
@@ -105,7 +108,7 @@ def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
 MAX_TOKENS = 100_000
 MAX_NESTING = 500
 """Bounds on a query's size and nesting: Oxigraph recurses over both, and a query beyond
-them could crash a worker (see ``caikg.executor._JOB_STACK``) instead of being answered."""
+them could crash a worker (see ``caikg.store.pool.worker.JOB_STACK``) instead of being answered."""
 
 
 def check_size(toks: list[Token]) -> None:
@@ -125,10 +128,25 @@ def check_size(toks: list[Token]) -> None:
                 depth -= 1
 
 
-def check_query(text: str, allowed_graphs: Collection[str]) -> None:
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A user's query that passed the guard, with what the one pass over its tokens found."""
+
+    text: str
+    form: str | None
+    """``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``, or None (the parser will say why)."""
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    """The request's dataset (``default-graph-uri``, ``named-graph-uri``), if it names one."""
+
+
+def check_query(text: str, allowed_graphs: Collection[str]) -> CheckedQuery:
     """Raise :class:`QueryRefused` if ``text`` would update, fetch, or read foreign graphs,
     or is too large or too deeply nested to be parsed safely."""
-    toks = tokens(decode_escapes(text))
+    return check_request(text, allowed_graphs)
+
+
+def _check_tokens(toks: list[Token], allowed_graphs: Collection[str]) -> None:
     check_size(toks)
     prefixes: dict[str, str] = {}
     for i, tok in enumerate(toks):
@@ -155,16 +173,22 @@ def check_query(text: str, allowed_graphs: Collection[str]) -> None:
 
 def check_request(text: str, allowed_graphs: Collection[str],
                   default_graphs: Collection[str] | None = None,
-                  named_graphs: Collection[str] | None = None) -> None:
-    """:func:`check_query`, and that the request's dataset names only ``allowed_graphs``."""
-    check_query(text, allowed_graphs=allowed_graphs)
-    for g in [*(default_graphs or []), *(named_graphs or [])]:
-        if g not in allowed_graphs:
-            raise QueryRefused(f"graph <{g}> is not in this dataset: only its graphs can "
-                               f"be selected ({', '.join(sorted(allowed_graphs))})")
-
-
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+                  named_graphs: Collection[str] | None = None) -> CheckedQuery:
+    """The one check of a user's query (the SPARQL endpoint, ``caikg query``): its tokens are
+    read once, for the guard and the query form; the request's dataset may name only
+    ``allowed_graphs``."""
+    toks = tokens(decode_escapes(text))
+    _check_tokens(toks, allowed_graphs)
+    for name, graphs in (("default-graph-uri", default_graphs or ()),
+                         ("named-graph-uri", named_graphs or ())):
+        for g in graphs:
+            if g not in allowed_graphs:
+                raise QueryRefused(f"'{name}' names a graph this dataset does not have: <{g}> "
+                                   f"(its graphs: {', '.join(sorted(allowed_graphs))})")
+    form = next((tok.text.upper() for tok in toks
+                 if tok.kind == "word" and tok.text.upper() in QUERY_FORMS), None)
+    return CheckedQuery(text, form, list(default_graphs) if default_graphs else None,
+                        list(named_graphs) if named_graphs else None)
 
 
 def query_form(text: str) -> str | None:

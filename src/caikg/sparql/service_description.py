@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from caikg.rdf.formats import GRAPH_FORMATS
+from caikg.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS, W3C_FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
-_FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV", "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD",
-    "rdfxml": "RDF_XML", "trig": "TriG", "nq": "N-Quads",
-}
 
 
 def describe_service(endpoint: str, named_graphs: list[str], void_dataset: str | None = None
@@ -33,8 +27,8 @@ def describe_service(endpoint: str, named_graphs: list[str], void_dataset: str |
         ox.Triple(dataset, n(SD + "defaultGraph"), default),
         ox.Triple(default, n(RDF_TYPE), n(SD + "Graph")),
     ]
-    for key in ("json", "xml", "csv", "tsv", *(f.key for f in GRAPH_FORMATS)):
-        out.append(ox.Triple(service, n(SD + "resultFormat"), n(FORMATS + _FORMAT_IRIS[key])))
+    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
+        out.append(ox.Triple(service, n(SD + "resultFormat"), n(W3C_FORMATS + str(fmt.w3c))))
     if void_dataset:
         out.append(ox.Triple(default, n("http://rdfs.org/ns/void#inDataset"), n(void_dataset)))
     for index, graph in enumerate(named_graphs, start=1):

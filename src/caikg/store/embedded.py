@@ -1,10 +1,5 @@
-"""The store layer: the only module that runs SPARQL.
-
-The embedded store is Oxigraph on disk under ``CAIKG_HOME``. ``caikg build`` writes a complete
-new store into ``stores/<id>/`` and then swaps the ``store`` symlink to it with one atomic
-``rename``; readers therefore see either the old or the new store, never a half-built one, and a
-build that fails or is killed leaves the previous store as it was.
-"""
+"""The embedded backend: a pyoxigraph store in a directory of ``$CAIKG_HOME/stores``, how a
+build writes one and how the ``store`` link publishes it."""
 
 from __future__ import annotations
 
@@ -16,64 +11,25 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import pyoxigraph as ox
 
 from caikg import queries
 from caikg.config import Settings
 from caikg.rdf.namespaces import PREFIXES, Instances
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-Row = dict[str, Term | None]
-
-BUILD_INFO = "build-info.json"
-
-
-
-def value(term: object) -> str | None:
-    """The lexical value of a term (None for an unbound variable)."""
-    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
-        return term.value
-    return None
-
-
-def plain(rows: list[Row]) -> list[dict[str, str | None]]:
-    """Rows with every term replaced by its lexical value."""
-    return [{k: value(v) for k, v in row.items()} for row in rows]
-
-
-class StoreError(Exception):
-    """The store is missing, unreadable or cannot be written."""
-
-
-class NoStoreError(StoreError):
-    pass
-
-
-@dataclass
-class BuildInfo:
-    """What a store holds; written next to it as ``build-info.json``."""
-
-    version: str
-    built_at: str
-    base_iri: str
-    graphs: dict[str, int] = field(default_factory=dict)
-    sources: list[str] = field(default_factory=list)
-
-    @property
-    def triples(self) -> int:
-        return sum(self.graphs.values())
-
-    @classmethod
-    def read(cls, store_dir: Path) -> BuildInfo:
-        try:
-            raw = json.loads((store_dir / BUILD_INFO).read_text(encoding="utf-8"))
-            return cls(**raw)
-        except (OSError, ValueError, TypeError) as exc:
-            raise StoreError(f"{store_dir / BUILD_INFO}: cannot be read: {exc}") from None
+from caikg.store.base import (
+    BUILD_INFO,
+    BuildInfo,
+    NoStoreError,
+    QueryAnswer,
+    Row,
+    Solutions,
+    StoreError,
+    Term,
+)
 
 
 def data_version(graphs: Mapping[str, Iterable[ox.Triple]]) -> str:
@@ -107,75 +63,10 @@ def graph_sizes(store: ox.Store, graphs: Iterable[str]) -> dict[str, int]:
     return {g: counts.get(g, 0) for g in graphs}
 
 
-class KnowledgeStore(Protocol):
-    """What the application needs from a store, whatever engine holds the data.
-
-    Implemented by :class:`EmbeddedStore` (Oxigraph in this process),
-    :class:`caikg.executor.PooledStore` (Oxigraph in worker processes) and
-    :class:`caikg.remote.RemoteStore` (a SPARQL 1.1 server).
-    """
-
-    instances: Instances
-
-    @property
-    def info(self) -> BuildInfo | None:
-        """Metadata of the build being served (its ``version`` is the data version)."""
-
-    def select(self, name: str, default_graphs: list[str] | None = None,
-               **bindings: Term) -> list[Row]:
-        """Rows of the SELECT query in ``queries/<name>.rq`` with ``bindings``."""
-
-    def construct(self, name: str, **bindings: Term) -> list[ox.Triple]:
-        """Triples of the CONSTRUCT query in ``queries/<name>.rq``."""
-
-    def named_graphs(self) -> list[str]:
-        """The graphs of the dataset being served."""
-
-    def data_graphs(self) -> list[str]:
-        """Every graph but the ontology's."""
-
-    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
-        """The quads of ``graph`` (or of every graph)."""
-
-    def dump(self, output: IO[bytes], fmt: ox.RdfFormat, graphs: list[str] | None = None,
-             prefixes: Mapping[str, str] | None = None) -> None:
-        """Serialise ``graphs`` (default: all) deterministically into ``output``."""
-
-    def __len__(self) -> int:
-        """How many quads the store holds."""
-
-
-class Executor(Protocol):
-    """What the SPARQL endpoint needs: run a user's query with a deadline and a row cap and
-    return it serialised (:class:`caikg.executor.QueryResult`). Implemented by
-    :class:`caikg.executor.QueryExecutor` and :class:`caikg.remote.RemoteExecutor`."""
-
-    size: int
-
-    @property
-    def version(self) -> str:
-        """The data version the next query will be answered from."""
-
-    @property
-    def jobs(self) -> int:
-        """How many queries were run."""
-
-    @property
-    def worker_pids(self) -> list[int]:
-        """Processes running queries (none for a remote store)."""
-
-    def execute(self, query: str, *, result_format: str, graph_format: str,
-                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-                bindings: Mapping[str, Term] | None = None, timeout: float | None = None,
-                limit: int | None = None) -> Any:
-        """Run ``query``; raise the errors of :mod:`caikg.executor` when it cannot."""
-
-    def close(self) -> None:
-        """Release processes and connections."""
-
-
 class EmbeddedStore:
     """An Oxigraph store (on disk or in memory) plus the metadata of the build that made it."""
+
+    backend = "embedded"
 
     def __init__(self, store: ox.Store, info: BuildInfo | None, path: Path | None = None) -> None:
         self._store = store
@@ -234,6 +125,23 @@ class EmbeddedStore:
         if bindings:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
         return self._store.query(text, **kwargs)
+
+    @property
+    def version(self) -> str:
+        return self.info.version if self.info else ""
+
+    def health(self) -> dict[str, object]:
+        return {}
+
+    def run(self, text: str) -> QueryAnswer:
+        """``text`` over the union of the graphs: a boolean (ASK), triples or solutions."""
+        result = self.query(text)
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
+        if isinstance(result, ox.QueryTriples):
+            return list(result)
+        variables = [v.value for v in result.variables]
+        return Solutions(variables, [tuple(sol[v] for v in variables) for sol in result])
 
     def data_graphs(self) -> list[str]:
         """Every named graph except the ontology's."""

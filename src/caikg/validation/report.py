@@ -31,6 +31,8 @@ from rdflib.term import Node
 from caikg.config import Settings
 from caikg.rdf.namespaces import bind_prefixes
 from caikg.rdf.sources import SourceSet, read_sources, to_rdflib
+from caikg.validation import sparql_engine as shacl_sparql
+from caikg.validation.sparql_engine import Unsupported
 
 log = logging.getLogger(__name__)
 ENGINES = ("sparql", "pyshacl")
@@ -222,7 +224,6 @@ def _read_report(report_graph: Graph, data_ns: Graph, sources: SourceSet | None,
 
 def validate_sparql(sources: SourceSet, shapes: Graph) -> ValidationReport:
     """Validate with the SPARQL engine; raise ``shacl_sparql.Unsupported`` if it cannot."""
-    from caikg.validation import sparql_engine as shacl_sparql
 
     start = time.perf_counter()
     store = shacl_sparql.load_store(sources.triples)
@@ -279,8 +280,6 @@ def validate_sources(sources: SourceSet, settings: Settings, engine: str | None 
     shapes = load_shapes(settings)
     note = None
     if engine == "sparql":
-        from caikg.validation.sparql_engine import Unsupported
-
         try:
             return validate_sparql(sources, shapes)
         except Unsupported as exc:

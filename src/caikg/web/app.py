@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
-
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from caikg.config import Settings
-from caikg.store.embedded import Executor, KnowledgeStore
-from caikg.store.pool.executor import PooledStore, QueryExecutor
+from caikg.store.base import Executor, KnowledgeStore
+from caikg.store.factory import open_backend
+from caikg.web import filters
+from caikg.web.caching import install as install_caching
+from caikg.web.pages import base as views
+from caikg.web.routes import api, home, pages, record, sparql
 
 YASGUI_STYLE_HASH = "sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk="
 """The one fixed <style> element YASGUI 4.6.2's results table injects (web/vendor.sh prints
@@ -46,22 +48,13 @@ def create_app(settings: Settings, store: KnowledgeStore | None = None,
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.url_map.merge_slashes = False  # no redirects built from the request's Host header
     app.extensions["caikg_settings"] = settings
-    if settings.remote and store is None and executor is None:
-        from caikg.store.remote.store import RemoteExecutor, RemoteStore
-
-        remote_store = RemoteStore(settings)  # the app then holds no data of its own
-        store, executor = remote_store, RemoteExecutor(settings, remote_store)
-    app.extensions["caikg_store"] = store if store is not None else PooledStore(settings)
-    if executor is None:
-        executor = QueryExecutor(settings, workers=settings.workers,
-                                 queue_timeout=settings.queue_timeout)
-        atexit.register(executor.close)
+    if store is None or executor is None:
+        backend = open_backend(settings)  # the app itself holds no copy of the data
+        store = store if store is not None else backend.store
+        executor = executor if executor is not None else backend.executor
+    app.extensions["caikg_store"] = store
     app.extensions["caikg_executor"] = executor
     app.extensions["caikg_version"] = lambda: executor.version
-
-    from caikg.web import filters
-    from caikg.web.pages import base as views
-    from caikg.web.routes import api, home, pages, record, sparql
 
     views.load_all()
     filters.install(app, settings.base_iri)
@@ -95,6 +88,5 @@ def create_app(settings: Settings, store: KnowledgeStore | None = None,
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
-    from caikg.web.caching import install as install_caching  # last: after the request limits
-    install_caching(app, settings)
+    install_caching(app, settings)  # last: after the request limits
     return app

@@ -35,13 +35,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
 from caikg.config import Settings
-from caikg.export.dumps import ExportFormat, export_bytes
+from caikg.export.dumps import export_bytes
 from caikg.files import write_atomically
-from caikg.store.embedded import KnowledgeStore
+from caikg.rdf.formats import Format
+from caikg.store.base import KnowledgeStore
 from caikg.web import context as common
 
 log = logging.getLogger(__name__)
@@ -55,14 +57,47 @@ MIB = 1024 * 1024
 ENTRY_OVERHEAD = 256
 """Bytes counted for an entry on top of its body and headers (key, bookkeeping)."""
 
-NEGOTIATING = frozenset({"sparql.endpoint", "api.run"})
-"""Endpoints whose representation is chosen from ``Accept`` (besides entity pages without a
-suffix): their responses get ``Vary: Accept``."""
-CORS_ENDPOINTS = frozenset({"sparql.endpoint", "api.run", "api.openapi", "pages.entity"})
-"""Endpoints that answer with open CORS headers (also on a 304)."""
-NO_STORE = frozenset({"home.healthz"})
-UNCACHED = frozenset({"static", "home.healthz"})
-"""Endpoints outside ETags and the result cache (static files carry Flask's own validators)."""
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """How a route's responses are validated and cached; a route declares it with
+    :func:`policy` (the default: cached, one representation, no CORS)."""
+
+    cached: bool = True
+    """Inside ETags and the result cache."""
+    negotiates: bool | Callable[[dict[str, Any]], bool] = False
+    """The representation is chosen from ``Accept`` (``Vary: Accept``); a function of the
+    view's arguments when only some of its URLs negotiate."""
+    cors: bool = False
+    """Answers with open CORS headers (also on a 304)."""
+    post: bool = False
+    """POST requests are cached too (the SPARQL protocol's POST forms)."""
+    no_store: bool = False
+    """``Cache-Control: no-store`` (health checks)."""
+
+
+DEFAULT_POLICY = CachePolicy()
+STATIC_POLICY = CachePolicy(cached=False)
+"""Flask's static files carry Flask's own validators."""
+View = Callable[..., Any]
+
+
+def policy(**fields: Any) -> Callable[[View], View]:
+    """Declare the :class:`CachePolicy` of a route (put it below ``@bp.get``)."""
+    def declare(view: View) -> View:
+        view.caikg_cache_policy = CachePolicy(**fields)  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def _policy() -> CachePolicy:
+    if request.endpoint == "static":
+        return STATIC_POLICY
+    view = current_app.view_functions.get(request.endpoint or "")
+    found: CachePolicy = getattr(view, "caikg_cache_policy", DEFAULT_POLICY)
+    return found
 KEPT_ON_304 = ("Cache-Control", "Content-Location", "ETag", "Vary", VERSION_HEADER,
                "Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
                "Access-Control-Allow-Headers", "Access-Control-Expose-Headers")
@@ -214,14 +249,10 @@ def _cache_key(version: str) -> str:
 
 
 def _negotiates() -> bool:
-    if request.endpoint in NEGOTIATING:
-        return True
-    if request.endpoint == "pages.entity":
-        from caikg.web.routes.pages import split_suffix
-
-        rest = (request.view_args or {}).get("rest", "")
-        return split_suffix(str(rest))[1] is None
-    return False
+    negotiates = _policy().negotiates
+    if callable(negotiates):
+        return negotiates(dict(request.view_args or {}))
+    return negotiates
 
 
 def _matches(etag: str, *, exists: bool) -> bool:
@@ -255,7 +286,7 @@ def _not_modified(state: _State, entry: CachedResponse | None) -> Response:
         resp.headers["Cache-Control"] = DATA_CACHE_CONTROL
         if _negotiates():
             resp.headers["Vary"] = "Accept"
-        if request.endpoint in CORS_ENDPOINTS:
+        if _policy().cors:
             common.cors(resp)
     resp.headers.setdefault(VERSION_HEADER, state.version)
     return resp
@@ -285,12 +316,11 @@ def _warn_stale(served: str, current: str) -> None:
 
 def _before() -> Response | None:
     g.caikg_cache_state = None
-    endpoint = request.endpoint
-    if endpoint is None or endpoint in UNCACHED:
+    if request.endpoint is None or not _policy().cached:
         return None
     if request.method in {"GET", "HEAD"}:
         post = False
-    elif request.method == "POST" and endpoint == "sparql.endpoint":
+    elif request.method == "POST" and _policy().post:
         post = True
     else:
         return None
@@ -326,7 +356,7 @@ def _after(response: Response) -> Response:
     _cors_for_validators(response)
     state = g.get("caikg_cache_state")
     status = response.status_code
-    if status >= 400 or request.endpoint in NO_STORE:
+    if status >= 400 or _policy().no_store:
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("ETag", None)
         if isinstance(state, _State):
@@ -387,7 +417,7 @@ def _lock_for(path: Path) -> threading.Lock:
         return _export_locks.setdefault(path, threading.Lock())
 
 
-def export_file(store: KnowledgeStore, fmt: ExportFormat, settings: Settings) -> Path | None:
+def export_file(store: KnowledgeStore, fmt: Format, settings: Settings) -> Path | None:
     """``$CAIKG_HOME/exports/<version>/caikg.<ext>``: the dump of ``store`` (exactly what
     :func:`caikg.export.export_bytes` gives), written on first use, atomically; the exports of
     other versions are removed. None when it cannot be kept on disk (no data version, or the

@@ -12,8 +12,14 @@ from caikg.config import CANONICAL_BASE_IRI, Settings
 from caikg.rdf.namespaces import Instances
 from caikg.sparql.guard import QueryRefused
 from caikg.sparql.protocol import ProtocolError
-from caikg.store.embedded import Executor, KnowledgeStore
-from caikg.store.pool.executor import Overloaded, QueryError, QuerySyntaxError, QueryTimeout
+from caikg.store.base import (
+    Executor,
+    KnowledgeStore,
+    Overloaded,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+)
 
 DEFAULT_EXAMPLE = "technique_papers_per_year"
 """The example the query editor opens with."""

@@ -7,8 +7,12 @@ import sys
 import threading
 import time
 
+import waitress
+
 from caikg.config import Settings
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
+from caikg.web.app import MAX_REQUEST_TARGET, create_app
+from caikg.web.pages.browse import load_papers
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +33,6 @@ def limits(settings: Settings) -> dict[str, int]:
     (431) and bodies over four times ``CAIKG_MAX_BODY`` (413) itself, before reading them,
     instead of its defaults of 256 KiB and 1 GiB (buffered to disk).
     """
-    from caikg.web.app import MAX_REQUEST_TARGET
 
     return {"max_request_header_size": max(64 * 1024, 2 * MAX_REQUEST_TARGET),
             "max_request_body_size": 4 * settings.max_body}
@@ -38,7 +41,6 @@ def limits(settings: Settings) -> dict[str, int]:
 def keep_warm(store: KnowledgeStore, interval: float = WARM_INTERVAL) -> threading.Thread:
     """Load the paper list (browse, search) of each new data version in the background, so
     that no visitor waits for it (at 1M triples it takes seconds)."""
-    from caikg.web.pages.browse import load_papers
 
     def run() -> None:
         while True:
@@ -54,10 +56,6 @@ def keep_warm(store: KnowledgeStore, interval: float = WARM_INTERVAL) -> threadi
 
 
 def serve(settings: Settings) -> None:
-    import waitress
-
-    from caikg.web.app import create_app
-
     app = create_app(settings)
     keep_warm(app.extensions["caikg_store"])
     print(f"caikg: serving http://{settings.host}:{settings.port}/ (Ctrl-C to stop)",

@@ -16,11 +16,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from caikg.store.embedded import KnowledgeStore
-from caikg.store.embedded import (
-    plain as plain,  # re-exported: the view modules read rows with these
-)
-from caikg.store.embedded import value as value
+from caikg.store.base import KnowledgeStore
+from caikg.store.base import plain as plain
+from caikg.store.base import value as value
 
 KINDS = ("paper", "person", "venue", "technique", "section", "scheme", "system", "claim", "metric")
 """The path segments of dereferenceable entity IRIs (docs/MODEL.md)."""

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from caikg.store.embedded import KnowledgeStore
+from caikg.rdf.names import normalize_name
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, plain
 from caikg.web.pages.section import notation_key
 
@@ -62,9 +62,8 @@ class Paper:
 
 
 def fold(text: str) -> str:
-    """Lower-case text without accents, for matching."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """A visitor's words and the search text in one form (:mod:`caikg.rdf.names`)."""
+    return normalize_name(text, accents=False)
 
 
 def _slug(iri: str, prefix: str) -> str:

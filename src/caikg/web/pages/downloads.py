@@ -6,16 +6,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from caikg.export.dumps import EXPORT_FORMATS
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, plain
 
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 OWL = "http://www.w3.org/2002/07/owl#"
 
-FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "nq": "N-Quads", "trig": "TriG",
-                "jsonld": "JSON-LD", "rdfxml": "RDF/XML"}
-DATASET_FORMATS = {"nq", "trig"}
 
 NUMBERS = [("triples", "Triples"), ("entities", "Entities"), ("classes", "Classes"),
            ("properties", "Properties"), ("distinctSubjects", "Distinct subjects"),
@@ -35,9 +32,8 @@ def downloads_page(store: KnowledgeStore) -> Page:
         values = void.get(prop)
         return values[0] if values else None
 
-    formats = [{"ext": f.extension, "name": FORMAT_NAMES.get(key, key),
-                "media_type": f.media_type, "graphs": key in DATASET_FORMATS}
-               for key, f in EXPORT_FORMATS.items()]
+    formats = [{"ext": f.extension, "name": f.label, "media_type": f.media_type,
+                "graphs": f.dataset} for f in EXPORT_FORMATS.values()]
     numbers = [(label, first(VOID + prop)) for prop, label in NUMBERS if first(VOID + prop)]
     return Page("downloads.html", title="Downloads", context={
         "formats": formats,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 
 
 def document(store: KnowledgeStore, iri: str) -> list[ox.Triple]:

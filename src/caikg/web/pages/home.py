@@ -3,7 +3,7 @@ the newest papers."""
 
 from __future__ import annotations
 
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, plain
 from caikg.web.pages.scheme import concept_tree
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from caikg.rdf.namespaces import CAIKG, PREFIXES
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, plain
 
 NS = str(CAIKG._NS)

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from caikg.export.bibtex import bibtex_for
 from caikg.rdf.namespaces import BIBO, CAIKG, FABIO
-from caikg.store.embedded import KnowledgeStore, Row
+from caikg.store.base import KnowledgeStore, Row
 from caikg.web.pages.base import Page, plain, value, view
 from caikg.web.pages.provenance import Provenance, provenance
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, Query, value, view
 from caikg.web.svg.network import network_svg
 

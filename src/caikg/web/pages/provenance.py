@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from caikg.rdf.namespaces import CAIKG
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import value
 
 CURRENT = str(CAIKG.CurrentRank)

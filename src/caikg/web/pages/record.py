@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from caikg.reports.coverage import coverage
-from caikg.store.embedded import KnowledgeStore, Term
+from caikg.store.base import KnowledgeStore, Term
 from caikg.web.pages.base import Page, iri, plain
 
 COMPARISON_COLUMNS = ("system", "systemName", "paper", "title", "year", "baseline",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from caikg.rdf.namespaces import CAIKG, SCHEMA
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, iri, plain, view
 from caikg.web.pages.provenance import provenance
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, iri, plain, view
 from caikg.web.svg.charts import bar_chart_svg
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from caikg.store.embedded import KnowledgeStore
+from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, iri, plain, view
 from caikg.web.pages.technique import works_by_year_chart
 

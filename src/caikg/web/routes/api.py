@@ -11,7 +11,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, request
 
 from caikg import __version__, queries
+from caikg.rdf.formats import TABLE_FORMATS
 from caikg.sparql.guard import query_form
+from caikg.web.caching import policy
 from caikg.web.context import QUERY_ERRORS, cors, error_response, examples, executor, plain_error
 from caikg.web.negotiation import negotiate
 
@@ -24,7 +26,7 @@ KIND_SCHEMA: dict[str, dict[str, Any]] = {
     "integer": {"type": "integer"},
     "year": {"type": "integer", "minimum": 1000, "maximum": 9999},
 }
-API_FORMATS = {"json": "application/json", "csv": "text/csv"}
+API_FORMATS = {f.key: f.media_type for f in TABLE_FORMATS}
 
 
 class BadParameter(ValueError):
@@ -96,6 +98,7 @@ def _rows(srj: bytes) -> tuple[list[str], list[dict[str, str | None]]]:
 
 
 @bp.get("/<name>")
+@policy(negotiates=True, cors=True)
 def run(name: str) -> Response:
     query = api_queries().get(name)
     if query is None:
@@ -126,6 +129,7 @@ def run(name: str) -> Response:
 
 
 @bp.get("/openapi.json")
+@policy(cors=True)
 def openapi() -> Response:
     return cors(jsonify(openapi_document(request.host_url.rstrip("/"))))
 

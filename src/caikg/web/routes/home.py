@@ -8,9 +8,9 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from werkzeug.wsgi import wrap_file
 
 from caikg.export.dumps import EXPORT_FORMATS, export_bytes
-from caikg.store.embedded import StoreError
-from caikg.store.remote.store import RemoteStore
-from caikg.web.caching import export_file
+from caikg.rdf.formats import GRAPH_FORMATS, by_extension
+from caikg.store.base import StoreError
+from caikg.web.caching import export_file, policy
 from caikg.web.context import executor as _executor
 from caikg.web.context import settings as _settings
 from caikg.web.context import store as _store
@@ -27,15 +27,13 @@ def index() -> str:
 
 
 @bp.get("/healthz")
+@policy(cached=False, no_store=True)
 def healthz() -> Response:
     """Is the store reachable, and which data version does it serve? 200 or 503."""
     st = _store()
-    backend = "remote" if isinstance(st, RemoteStore) else "embedded"
-    body: dict[str, object] = {"backend": backend}
+    body: dict[str, object] = {"backend": st.backend}
     try:
-        if isinstance(st, RemoteStore):
-            body["store_latency_ms"] = round(st.ping() * 1000, 1)
-            body["store"] = _settings().store_query_url
+        body.update(st.health())
         version = _executor().version
         info = st.info
     except (StoreError, OSError) as exc:
@@ -53,7 +51,7 @@ def healthz() -> Response:
 
 @bp.get("/downloads/caikg.<ext>")
 def download(ext: str) -> Response:
-    fmt = next((f for f in EXPORT_FORMATS.values() if f.extension == ext), None)
+    fmt = by_extension(ext, GRAPH_FORMATS)
     if fmt is None:
         abort(404)
     headers = {"Content-Disposition": f'attachment; filename="caikg.{ext}"'}

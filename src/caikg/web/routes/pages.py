@@ -14,19 +14,23 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
-from caikg.rdf.formats import GRAPH_FORMATS, Format, by_media_type
+from caikg.export.bibtex import bibtex_for
+from caikg.export.dumps import prefixes_for
+from caikg.rdf.formats import GRAPH_FORMATS, TWIN_FORMATS, Format, by_media_type
+from caikg.web.caching import policy
 from caikg.web.context import cors, plain_error, settings, store
 from caikg.web.negotiation import negotiate
 from caikg.web.pages import base as views
 from caikg.web.pages import entity as entities
+from caikg.web.pages.browse import browse_page
+from caikg.web.pages.downloads import downloads_page
+from caikg.web.pages.ontology import ontology_page
 
 bp = Blueprint("pages", __name__)
 
 HTML = "text/html"
-TWINS: dict[str, Format] = {f.extension: f for f in GRAPH_FORMATS
-                            if f.key in {"ttl", "jsonld", "nt", "rdfxml"}}
+TWINS: dict[str, Format] = {f.extension: f for f in TWIN_FORMATS}
 """Suffix → format of the machine twins of every entity page."""
-TWIN_LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
 KIND_PATTERN = "any(" + ", ".join(views.KINDS) + ")"
 
 
@@ -38,7 +42,7 @@ class Alternate:
 
 
 def alternates(path: str) -> list[Alternate]:
-    return [Alternate(f"{path}.{ext}", fmt.media_type, TWIN_LABELS[ext])
+    return [Alternate(f"{path}.{ext}", fmt.media_type, fmt.label)
             for ext, fmt in TWINS.items()]
 
 
@@ -52,9 +56,7 @@ def not_found(what: str) -> Response:
 
 
 def rdf_response(triples: list[ox.Triple], fmt: Format, **headers: str) -> Response:
-    from caikg.export.dumps import prefixes_for
-
-    body = ox.serialize(triples, format=ox.RdfFormat.from_media_type(fmt.media_type),
+    body = ox.serialize(triples, format=fmt.rdf_format,
                         prefixes=prefixes_for(store())) or b""
     return cors(Response(body, content_type=fmt.media_type, headers=headers))
 
@@ -67,6 +69,7 @@ def split_suffix(rest: str) -> tuple[str, str | None]:
 
 
 @bp.get(f"/<{KIND_PATTERN}:kind>/<path:rest>")
+@policy(negotiates=lambda args: split_suffix(str(args.get("rest", "")))[1] is None, cors=True)
 def entity(kind: str, rest: str) -> Response:
     slug, ext = split_suffix(rest)
     path = f"/{kind}/{slug}"
@@ -78,8 +81,6 @@ def entity(kind: str, rest: str) -> Response:
     alts = alternates(path)
     links = {"Link": link_header(alts)}
     if ext == "bib":
-        from caikg.export.bibtex import bibtex_for
-
         bib = bibtex_for(st, iri)
         if bib is None:
             return not_found(iri + ".bib")
@@ -108,8 +109,6 @@ def entity(kind: str, rest: str) -> Response:
 
 @bp.get("/browse")
 def browse() -> str:
-    from caikg.web.pages.browse import browse_page
-
     page = browse_page(store(), request.args)
     return render_template(page.template, title=page.title, search_text=request.args.get("q"),
                            **page.context)
@@ -117,16 +116,12 @@ def browse() -> str:
 
 @bp.get("/ontology")
 def ontology() -> str:
-    from caikg.web.pages.ontology import ontology_page
-
     page = ontology_page(store())
     return render_template(page.template, title=page.title, **page.context)
 
 
 @bp.get("/downloads")
 def downloads() -> str:
-    from caikg.web.pages.downloads import downloads_page
-
     page = downloads_page(store())
     return render_template(page.template, title=page.title, **page.context)
 

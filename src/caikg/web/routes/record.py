@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from flask import Blueprint, Response, render_template, request
 
+from caikg.rdf.formats import TABLE_FORMATS
 from caikg.reports.coverage import COVERAGE_FIELDS, coverage
 from caikg.web.context import cors, plain_error, store
 from caikg.web.pages.record import (
@@ -25,7 +26,8 @@ from caikg.web.routes.pages import Alternate, link_header
 
 bp = Blueprint("record", __name__)
 
-TABLE_TWINS = {"csv": "text/csv", "json": "application/json"}
+TABLE_TWINS = {f.extension: f.media_type for f in reversed(TABLE_FORMATS)}
+"""Suffix → media type of a table page's twins (CSV first)."""
 
 
 def _twins(path: str, query: str) -> list[Alternate]:

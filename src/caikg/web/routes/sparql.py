@@ -8,9 +8,9 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from caikg.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, by_media_type, by_name
 from caikg.rdf.namespaces import PREFIXES
-from caikg.sparql.guard import query_form
 from caikg.sparql.protocol import ProtocolError, ProtocolRequest, parse_request
 from caikg.sparql.service_description import describe_service
+from caikg.web.caching import policy
 from caikg.web.context import QUERY_ERRORS, cors, error_response, examples, executor, store
 from caikg.web.negotiation import negotiate
 
@@ -41,16 +41,6 @@ def _choose(req: ProtocolRequest, formats: tuple[Format, ...]) -> Format:
     return by_media_type(chosen, formats)
 
 
-def _check_graphs(req: ProtocolRequest) -> None:
-    known = set(store().named_graphs())
-    for name, graphs in (("default-graph-uri", req.default_graphs),
-                         ("named-graph-uri", req.named_graphs)):
-        for graph in graphs:
-            if graph not in known:
-                raise ProtocolError(400, f"'{name}' names a graph this dataset does not have: "
-                                    f"{graph}")
-
-
 def negotiate_list(value: str, formats: tuple[Format, ...]) -> Format | None:
     if "," not in value:
         return None
@@ -75,17 +65,14 @@ def _service_description() -> Response:
     fmt = by_media_type(chosen, GRAPH_FORMATS)
     st = store()
     triples = describe_service(request.base_url, st.named_graphs(), str(st.instances.dataset))
-    body = ox.serialize(triples, format=_rdf_format(fmt), prefixes={
+    body = ox.serialize(triples, format=fmt.rdf_format, prefixes={
         "sd": "http://www.w3.org/ns/sparql-service-description#",
         "formats": "http://www.w3.org/ns/formats/"}) or b""
     return Response(body, mimetype=fmt.media_type, headers={"Vary": "Accept"})
 
 
-def _rdf_format(fmt: Format) -> ox.RdfFormat:
-    return ox.RdfFormat.from_media_type(fmt.media_type)  # type: ignore[return-value]
-
-
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+@policy(negotiates=True, cors=True, post=True)
 def endpoint() -> Response:
     if request.method == "OPTIONS":
         return cors(Response(status=204))
@@ -96,17 +83,12 @@ def endpoint() -> Response:
             if request.method == "POST":
                 raise ProtocolError(400, "missing 'query' parameter")
             return cors(_service_description())
-        _check_graphs(req)
-        form = query_form(req.query)
-        formats = GRAPH_FORMATS if form in {"CONSTRUCT", "DESCRIBE"} else RESULT_FORMATS
-        fmt = _choose(req, formats)
-        result = executor().execute(
-            req.query,
-            result_format=fmt.key if formats is RESULT_FORMATS else "json",
-            graph_format=fmt.key if formats is GRAPH_FORMATS else "ttl",
-            default_graphs=req.default_graphs or None,
-            named_graphs=req.named_graphs or None,
-        )
+        checked = executor().prepare(req.query, req.default_graphs or None,
+                                     req.named_graphs or None)
+        graph = checked.form in {"CONSTRUCT", "DESCRIBE"}
+        fmt = _choose(req, GRAPH_FORMATS if graph else RESULT_FORMATS)
+        result = executor().execute(checked, result_format="json" if graph else fmt.key,
+                                    graph_format=fmt.key if graph else "ttl")
     except QUERY_ERRORS as exc:
         return cors(error_response(exc))
     headers = {"Vary": "Accept", "X-CAIKG-Data-Version": result.version,

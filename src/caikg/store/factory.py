@@ -1,0 +1,74 @@
+"""The one place that chooses a backend from the settings: embedded Oxigraph, or a remote
+SPARQL 1.1 server when ``CAIKG_STORE_QUERY_URL`` is set. Nothing above the store layer asks
+which backend it has; it asks the store (``backend``, ``health()``)."""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from caikg.config import Settings
+from caikg.store.base import BuildInfo, Executor, KnowledgeStore, StoreError
+from caikg.store.embedded import EmbeddedStore, write_store
+from caikg.store.pool.executor import QueryExecutor
+from caikg.store.pool.store import PooledStore
+from caikg.store.remote.client import RemoteError
+from caikg.store.remote.executor import RemoteExecutor
+from caikg.store.remote.publish import publish as publish_remote
+from caikg.store.remote.store import RemoteStore
+
+
+class PublishError(StoreError):
+    """A build could not be published; the store still serves the previous build."""
+
+
+def open_store(settings: Settings) -> KnowledgeStore:
+    """A store for one command (``caikg query``, ``export``, ``stats``): the remote store,
+    or the current embedded build opened in this process."""
+    if settings.remote:
+        return RemoteStore(settings)
+    return EmbeddedStore.open(settings)
+
+
+@dataclass
+class Backend:
+    """What ``caikg serve`` answers from: a store for the pages and an executor for users'
+    queries, which stops a query at its deadline while the others are answered."""
+
+    store: KnowledgeStore
+    executor: Executor
+
+
+def open_backend(settings: Settings) -> Backend:
+    """For serving: workers forked from one zygote holding the current build (the app keeps
+    no copy of the data), or the remote store behind a bounded number of connections."""
+    if settings.remote:
+        remote = RemoteStore(settings)
+        return Backend(remote, RemoteExecutor(settings, remote))
+    executor = QueryExecutor(settings, workers=settings.workers,
+                             queue_timeout=settings.queue_timeout)
+    atexit.register(executor.close)
+    return Backend(PooledStore(settings), executor)
+
+
+def publish_build(settings: Settings, graphs: Mapping[str, Sequence[ox.Triple]],
+                  info: BuildInfo, progress: Callable[[str], None]) -> Path | None:
+    """Make ``graphs`` the served build, all at once: a new embedded store swapped in by one
+    rename (its directory is returned), or the remote store's staging graphs moved live."""
+    if settings.remote:
+        try:
+            publish_remote(settings, graphs, info, progress)
+        except RemoteError as exc:
+            raise PublishError(f"{exc}; the remote store still serves the previous "
+                               "build") from None
+        return None
+    return write_store(settings, graphs, info)
+
+
+def store_location(settings: Settings) -> str:
+    """Where builds go, for progress messages."""
+    return settings.store_query_url if settings.remote else str(settings.home)
