@@ -6,31 +6,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from caikg.build.pipeline import BuildResult, build
-from caikg.config import Settings, load_settings
+from caikg.config import Settings
 from caikg.store.embedded import EmbeddedStore
-
-REPO = Path(__file__).resolve().parent.parent
-SEED = REPO / "tests" / "fixtures" / "lists" / "compound-ai-survey.md"
-"""The seed reading list's entries (tests/test_importer.py checks this copy against the
-original in ../shared/seed when that is there)."""
-
-
-def make_settings(home: Path, **overrides: object) -> Settings:
-    defaults: dict[str, object] = {"ontology_dir": REPO / "ontology", "data_dir": REPO / "data",
-                                   "web_dir": REPO / "web"}
-    return load_settings(environ={}, home=home, **{**defaults, **overrides})
-
-
-def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    """The IRI, blank node id or lexical form of ``term`` (never an RDF-star triple here)."""
-    assert not isinstance(term, ox.Triple), term
-    return term.value
+from tests.helpers.project import make_settings
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from benchmarks import generate, mix
 
 from caikg.build.pipeline import build
 from caikg.store.embedded import EmbeddedStore
-from tests.conftest import REPO, make_settings
+from tests.helpers.project import REPO, make_settings
 
 pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
 

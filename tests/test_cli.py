@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from caikg.cli import build_parser
-
-from .conftest import REPO
+from tests.helpers.project import REPO
 
 
 def caikg(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -89,7 +88,7 @@ def test_query_syntax_error(cli_env: dict[str, str]) -> None:
 
 
 def test_query_makes_no_outbound_requests(cli_env: dict[str, str]) -> None:
-    from .servers import Canary
+    from tests.helpers.servers import Canary
 
     caikg("build", env=cli_env)
     with Canary() as canary:

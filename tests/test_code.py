@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "caikg"
+from tests.helpers.project import SRC
+
 MODULES = sorted(SRC.rglob("*.py"))
 
 
@@ -114,8 +115,8 @@ def test_the_layer_check_fails_on_an_upward_import(tmp_path: Path) -> None:
 
 
 def test_one_name_normaliser() -> None:
-    """Names and titles are compared in one form (caikg/rdf/names.py); bibtex.py folds text
-    to ASCII for citation keys, which is not a comparison."""
+    """Names and titles are compared in one form (caikg/rdf/names.py); iris.py and bibtex.py
+    fold text to ASCII to mint slugs and citation keys, which is not a comparison."""
     holders = sorted(str(p.relative_to(SRC)) for p in MODULES
                      if "unicodedata.normalize" in p.read_text(encoding="utf-8"))
-    assert holders == ["export/bibtex.py", "rdf/names.py"], holders
+    assert holders == ["export/bibtex.py", "rdf/iris.py", "rdf/names.py"], holders

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from tests.helpers.project import REPO
 
 pytestmark = pytest.mark.system  # real servers, processes or a browser: make test, not make check
 

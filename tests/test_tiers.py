@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
+from tests.helpers.project import TESTS
+
 SYSTEM_MARKERS = re.compile(r"\b(caikg_server|remote_servers|playwright|schemathesis)\b")
 """What only a system test uses: a real caikg serve, oxigraph serve or Virtuoso, a browser,
 or a fuzzer against a live server."""
 
 
-@pytest.mark.parametrize("path", sorted(TESTS.glob("test_*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(TESTS.rglob("test_*.py")),
+                         ids=lambda p: str(p.relative_to(TESTS)))
 def test_modules_that_start_servers_are_system_tests(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     code = "\n".join(line for line in text.splitlines()

@@ -67,7 +67,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     if args.format == "quickstatements":
-        from caikg.enrich.enricher import quickstatements
+        from caikg.enrich.quickstatements import quickstatements
         from caikg.files import write_atomically
 
         data = quickstatements(store).encode("utf-8")

@@ -1,0 +1,1 @@
+"""caikg.build: the pipeline, backups, the curated record, faults and kills."""

@@ -1,0 +1,1 @@
+"""caikg.enrich: Wikidata enrichment against a local fake Wikidata."""

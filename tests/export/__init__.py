@@ -1,0 +1,1 @@
+"""caikg.export: dumps in every RDF format."""

@@ -1,0 +1,1 @@
+"""caikg.importer: Markdown reading lists into linked data."""

@@ -1,0 +1,1 @@
+"""The ontology, the shapes and the shipped data (data-driven: valid/invalid pairs)."""

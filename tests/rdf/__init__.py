@@ -1,0 +1,1 @@
+"""caikg.rdf: reading source files (hostile ones too) and writing files atomically."""

@@ -1,0 +1,1 @@
+"""caikg.sparql: the guard, the protocol, SPARQL JSON terms and the result writers."""

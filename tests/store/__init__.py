@@ -1,0 +1,1 @@
+"""caikg.store: the worker pool, its zygote, and remote stores on real servers."""

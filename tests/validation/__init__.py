@@ -1,0 +1,1 @@
+"""caikg.validation: the SPARQL SHACL engine against pySHACL, and the report."""

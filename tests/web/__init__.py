@@ -1,0 +1,1 @@
+"""caikg.web: routes, pages, caching, the endpoint, and the system tests of the server."""
