@@ -370,7 +370,7 @@ def fresh_remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Set
 
 
 def _graphs_on_server(settings: Settings) -> set[str]:
-    sol = RemoteClient(settings).select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    sol = RemoteClient(settings).select_text("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
     return {row[0].value for row in sol.rows if row[0] is not None
             and row[0].value.startswith(settings.base_iri)}
 
@@ -504,8 +504,8 @@ def test_basic_auth_is_sent_only_when_a_user_is_set(tmp_path: Path) -> None:
     try:
         with_user = make_settings(tmp_path / "a", store_query_url=url, store_user="reader",
                                   store_password="s3cret")
-        assert RemoteClient(with_user).ask("ASK {}") is True
-        assert RemoteClient(make_settings(tmp_path / "b", store_query_url=url)).ask("ASK {}")
+        assert RemoteClient(with_user).ask_text("ASK {}") is True
+        assert RemoteClient(make_settings(tmp_path / "b", store_query_url=url)).ask_text("ASK {}")
     finally:
         server.shutdown()
     assert seen == ["Basic " + base64.b64encode(b"reader:s3cret").decode(), None]

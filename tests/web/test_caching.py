@@ -252,11 +252,11 @@ def test_the_version_function_can_be_replaced(small_app: Flask,
         calls.append("called")
         return real
 
-    monkeypatch.setitem(small_app.extensions, "caikg_version", version)
+    monkeypatch.setitem(small_app.extensions, "caikg_data_version", version)
     assert client.get("/person/someone").headers["ETag"] == etag
     assert calls
     # A version the app's store does not hold: never claimed by a validator.
-    monkeypatch.setitem(small_app.extensions, "caikg_version", lambda: "0123456789abcdef")
+    monkeypatch.setitem(small_app.extensions, "caikg_data_version", lambda: "0123456789abcdef")
     changed = client.get("/person/someone", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and "ETag" not in changed.headers
 

@@ -54,7 +54,7 @@ def create_app(settings: Settings, store: KnowledgeStore | None = None,
         executor = executor if executor is not None else backend.executor
     app.extensions["caikg_store"] = store
     app.extensions["caikg_executor"] = executor
-    app.extensions["caikg_version"] = lambda: executor.version
+    app.extensions["caikg_data_version"] = lambda: executor.version
 
     views.load_all()
     filters.install(app, settings.base_iri)

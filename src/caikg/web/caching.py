@@ -108,9 +108,9 @@ _SAFE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,127}")
 # -- the data version ------------------------------------------------------------------------
 
 def current_version() -> str:
-    """The data version the next answer comes from: the ``caikg_version`` extension (a
+    """The data version the next answer comes from: the ``caikg_data_version`` extension (a
     zero-argument callable, e.g. for a remote store) when installed, else the executor's."""
-    custom = current_app.extensions.get("caikg_version")
+    custom = current_app.extensions.get("caikg_data_version")
     if custom is not None:
         version: Callable[[], object] = custom
         return str(version())

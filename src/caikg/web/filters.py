@@ -50,4 +50,4 @@ def install(app: Flask, base_iri: str) -> None:
 
     @app.context_processor
     def globals_() -> dict[str, object]:
-        return {"caikg_version": __version__, "base_iri": base_iri}
+        return {"software_version": __version__, "base_iri": base_iri}

@@ -110,7 +110,7 @@ class RemoteClient:
                                 f"results: {resp.headers.get('X-SQL-Message', '')}")
         return resp
 
-    def select(self, text: str, **kwargs: Any) -> Solutions:
+    def select_text(self, text: str, **kwargs: Any) -> Solutions:
         resp = self.query(text, JSON_RESULTS, **kwargs)
         try:
             doc = resp.json()
@@ -127,7 +127,7 @@ class RemoteClient:
             raise RemoteError(f"the store's results could not be read: {exc}") from None
         return Solutions(variables, rows)
 
-    def ask(self, text: str, **kwargs: Any) -> bool:
+    def ask_text(self, text: str, **kwargs: Any) -> bool:
         resp = self.query(text, JSON_RESULTS, **kwargs)
         try:
             doc = resp.json()
@@ -139,7 +139,7 @@ class RemoteClient:
         except (ValueError, KeyError, TypeError) as exc:
             raise RemoteError(f"the store's answer could not be read: {exc}") from None
 
-    def construct(self, text: str, **kwargs: Any) -> list[ox.Triple]:
+    def construct_text(self, text: str, **kwargs: Any) -> list[ox.Triple]:
         resp = self.query(text, f"{N_TRIPLES}, text/plain;q=0.5", **kwargs)
         try:
             return list(ox.parse(resp.content, format=ox.RdfFormat.N_TRIPLES))

@@ -99,7 +99,7 @@ class RemoteExecutor:
         try:
             form = checked.form
             if form in {"CONSTRUCT", "DESCRIBE"}:
-                triples = list(dict.fromkeys(self.store.client.construct(
+                triples = list(dict.fromkeys(self.store.client.construct_text(
                     text, timeout=timeout, **dataset)))
                 truncated = len(triples) > limit
                 del triples[limit:]
@@ -107,7 +107,7 @@ class RemoteExecutor:
                 kind, count = "graph", len(triples)
                 media_type = GRAPH_BY_KEY[graph_format].media_type
             else:
-                sol = self.store.client.select(text, timeout=timeout, **dataset)
+                sol = self.store.client.select_text(text, timeout=timeout, **dataset)
                 media_type = RESULT_BY_KEY[result_format].content_type
                 if form == "ASK":
                     value = sol.rows[0][0]

@@ -48,7 +48,7 @@ DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
 def graph_rows(client: RemoteClient, name: str, timeout: float | None = None,
                **bindings: Term) -> list[Row]:
     """Rows of ``queries/<name>.rq`` over the server's whole dataset (staging graphs too)."""
-    sol = client.select(with_prefixes(substitute(queries.load(name).text, bindings)),
+    sol = client.select_text(with_prefixes(substitute(queries.load(name).text, bindings)),
                         timeout=timeout)
     return [dict(zip(sol.variables, values, strict=True)) for values in sol.rows]
 
@@ -124,7 +124,7 @@ class RemoteStore:
     def ping(self) -> float:
         """Seconds an ``ASK`` took; raises :class:`RemoteError` when the store is down."""
         start = time.perf_counter()
-        self.client.ask("ASK {}", timeout=5.0)
+        self.client.ask_text("ASK {}", timeout=5.0)
         return time.perf_counter() - start
 
     def health(self) -> dict[str, object]:
@@ -147,7 +147,7 @@ class RemoteStore:
     def select(self, name: str, default_graphs: list[str] | None = None,
                **bindings: Term) -> list[Row]:
         query = queries.load(name)
-        sol = self.client.select(with_prefixes(substitute(query.text, bindings)),
+        sol = self.client.select_text(with_prefixes(substitute(query.text, bindings)),
                                  **self._dataset(default_graphs))
         rows: list[Row] = []
         for values in sol.rows:
@@ -159,12 +159,12 @@ class RemoteStore:
 
     def construct(self, name: str, **bindings: Term) -> list[ox.Triple]:
         text = with_prefixes(substitute(queries.load(name).text, bindings))
-        return self.client.construct(text, **self._dataset(None))
+        return self.client.construct_text(text, **self._dataset(None))
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         graphs = [graph] if graph else self.named_graphs()
         for g in graphs:
-            triples = self.client.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+            triples = self.client.construct_text("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
                                             default_graphs=[g], named_graphs=[])
             node = ox.NamedNode(g)
             for t in triples:
@@ -187,7 +187,7 @@ class RemoteStore:
         form = query_form(text)
         dataset = self._dataset(None)
         if form in {"CONSTRUCT", "DESCRIBE"}:
-            return self.client.construct(text, **dataset)
+            return self.client.construct_text(text, **dataset)
         if form == "ASK":
-            return self.client.ask(text, **dataset)
-        return self.client.select(text, **dataset)
+            return self.client.ask_text(text, **dataset)
+        return self.client.select_text(text, **dataset)
