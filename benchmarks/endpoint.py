@@ -340,7 +340,7 @@ def breakdown(home: Path, queries: list[tuple[mix.BenchQuery, str]], n: int,
     from caikg.config import load_settings
     from caikg.sparql.guard import check_query
     from caikg.store.pool.executor import QueryExecutor
-    from caikg.store.pool.worker import WorkerStore
+    from caikg.store.pool.worker import Job, WorkerStore
     from caikg.web.app import create_app
 
     settings = load_settings(environ={}, home=home, workers=1)
@@ -356,7 +356,7 @@ def breakdown(home: Path, queries: list[tuple[mix.BenchQuery, str]], n: int,
         cases.append(("ASK {} (fixed cost)", "ASK {}", "ASK"))
         for name, text, form in cases:
             gfmt = "nt"
-            job: dict[str, Any] = {"query": text, "result_format": "json", "graph_format": gfmt,
+            job: Job = {"query": text, "result_format": "json", "graph_format": gfmt,
                    "default_graphs": None, "named_graphs": None, "bindings": {},
                    "limit": settings.result_limit}
             store = worker_store.store
@@ -371,7 +371,7 @@ def breakdown(home: Path, queries: list[tuple[mix.BenchQuery, str]], n: int,
             def guard(text: str = text) -> None:
                 check_query(text, allowed)
 
-            def worker_job(job: dict[str, Any] = job) -> object:
+            def worker_job(job: Job = job) -> object:
                 return worker_store.run(job)
 
             def executor(text: str = text, gfmt: str = gfmt) -> object:

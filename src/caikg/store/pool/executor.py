@@ -38,6 +38,7 @@ from caikg.store.base import (
 )
 from caikg.store.embedded import current_store_dir
 from caikg.store.pool.memory import recycle_threshold
+from caikg.store.pool.worker import Job
 from caikg.store.pool.zygote import START_TIMEOUT, release_zygote, zygote_for
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class QueryExecutor:
             raise ValueError("limit must not be negative")
         checked = (query if isinstance(query, CheckedQuery)
                    else self.prepare(query, default_graphs, named_graphs))
-        job = {"kind": "query", "query": checked.text, "result_format": result_format,
+        job: Job = {"kind": "query", "query": checked.text, "result_format": result_format,
                "graph_format": graph_format, "default_graphs": checked.default_graphs,
                "named_graphs": checked.named_graphs,
                "bindings": {k.lstrip("?$"): v for k, v in (bindings or {}).items()},
@@ -185,7 +186,8 @@ class QueryExecutor:
         return its payload."""
         start = time.monotonic()
         timeout = self.settings.query_timeout if timeout is None else timeout
-        return self._run({"kind": kind, **fields}, start, timeout, kind)
+        job: Job = {"kind": kind, **fields}  # type: ignore[typeddict-item]
+        return self._run(job, start, timeout, kind)
 
     def _trusted(self, kind: str, query: str, bindings: Mapping[str, Term] | None,
                  default_graphs: list[str] | None, named_graphs: list[str] | None,
@@ -194,7 +196,7 @@ class QueryExecutor:
                         named_graphs=named_graphs,
                         bindings={k.lstrip("?$"): v for k, v in (bindings or {}).items()})
 
-    def _run(self, job: dict[str, Any], start: float, timeout: float,
+    def _run(self, job: Job, start: float, timeout: float,
              query: str) -> dict[str, Any]:
         """Send ``job`` to a free worker and return the payload of its "ok" reply."""
         job["recycle_after"] = recycle_threshold(self.settings, self.current_info())

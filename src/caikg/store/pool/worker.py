@@ -13,7 +13,7 @@ import time
 from multiprocessing import reduction
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pyoxigraph as ox
 
@@ -23,6 +23,7 @@ from caikg.sparql.results import (
     serialize_solutions,
     serialize_triples,
 )
+from caikg.store.base import Term
 from caikg.store.embedded import EmbeddedStore
 from caikg.store.pool.memory import (
     RECYCLE_AFTER,
@@ -42,6 +43,31 @@ def open_build(path: Path, in_memory: bool) -> EmbeddedStore:
     return EmbeddedStore.open_path(path, in_memory=in_memory)
 
 
+class Job(TypedDict, total=False):
+    """One message from the executor to a worker: what each ``kind`` reads.
+
+    ``query`` (a user's query, answered serialised and capped): ``query``, ``bindings``,
+    ``default_graphs``, ``named_graphs``, ``result_format``, ``graph_format``, ``limit``.
+    ``rows``/``triples`` (the application's own queries, answered as terms): ``query``,
+    ``bindings``, ``default_graphs``, ``named_graphs``. ``run``: ``query``. ``stats``: nothing.
+    ``quads``: ``graph``. ``dump``: ``media_type``, ``graphs``, ``prefixes``. Every kind may
+    carry ``recycle_after`` (:func:`caikg.store.pool.memory.recycle_threshold`)."""
+
+    kind: str
+    query: str
+    bindings: dict[str, Term]
+    default_graphs: list[str] | None
+    named_graphs: list[str] | None
+    result_format: str
+    graph_format: str
+    limit: int
+    graph: str | None
+    media_type: str
+    graphs: list[str] | None
+    prefixes: dict[str, str]
+    recycle_after: int
+
+
 class WorkerStore:
     """The store a worker answers from, and the jobs it runs on it."""
 
@@ -53,7 +79,7 @@ class WorkerStore:
     def version(self) -> str:
         return self.store.info.version if self.store.info else ""
 
-    def run(self, job: dict[str, Any]) -> dict[str, Any]:
+    def run(self, job: Job) -> dict[str, Any]:
         kind = job.get("kind", "query")
         if kind != "query":
             return self._trusted(kind, job)
@@ -91,7 +117,7 @@ class WorkerStore:
         return {"kind": kind, "body": body, "media_type": media_type, "count": count,
                 "truncated": truncated, "version": self.version}
 
-    def _trusted(self, kind: str, job: dict[str, Any]) -> dict[str, Any]:
+    def _trusted(self, kind: str, job: Job) -> dict[str, Any]:
         """The application's own jobs (:class:`PooledStore`): terms, not serialised results."""
         store = self.store
         out: dict[str, Any] = {"version": self.version}
@@ -172,7 +198,7 @@ thousand tokens (long ``+`` or ``UNION`` chains); :func:`caikg.guard.check_query
 tokens and the nesting so that this stack is enough. Only the pages touched count."""
 
 
-def _answer(state: WorkerStore, job: dict[str, Any], conn: Connection, done_r: int,
+def _answer(state: WorkerStore, job: Job, conn: Connection, done_r: int,
             done_w: int) -> tuple[Any, ...] | None:
     """Run ``job`` in a thread with a large stack (one thread per job, so that the stack a
     deep query touched is given back); None when ``conn`` closes meanwhile (the executor
