@@ -25,7 +25,7 @@ def test_no_module_imports_another_modules_private_names(path: Path) -> None:
 
 
 def test_one_definition_of_what_xml_cannot_carry() -> None:
-    """The XML 1.0 character class is written once (caikg/xmltext.py); others use it."""
+    """The XML 1.0 character class is written once (caikg/rdf/xmltext.py); others use it."""
     pattern = re.compile(r"ud7ff|ud800|uffff|\\x1f")
     holders = sorted(str(p.relative_to(SRC)) for p in MODULES
                      if pattern.search(p.read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""caikg.sparql_json: the one reader of SPARQL JSON terms (remote stores and Wikidata)."""
+"""caikg.sparql.json_terms: the one reader of SPARQL JSON terms (remote stores and Wikidata)."""
 
 from __future__ import annotations
 

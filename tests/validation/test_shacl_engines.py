@@ -1,4 +1,4 @@
-"""The SPARQL SHACL engine (caikg.shacl_sparql) against pySHACL, the reference.
+"""The SPARQL SHACL engine (caikg.validation.sparql_engine) against pySHACL, the reference.
 
 Both engines must give the same verdict and the same results, compared as a multiset of
 normalised keys ``(focus, severity, shape, constraint, path, value, message)``: shapes and

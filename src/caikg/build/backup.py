@@ -253,7 +253,6 @@ def check_backup(path: Path, settings: Settings, progress: Progress = lambda _m:
 def restore(path: Path, settings: Settings, progress: Progress = lambda _m: None) -> Path:
     """Check the backup at ``path`` and install it as a new store, atomically; return the
     store directory. The enrichment file of the backup (if any) replaces the current one."""
-
     checked = check_backup(path, settings, progress)
     info = BuildInfo(**{**asdict(checked.info), "graphs": {}})
     try:

@@ -640,7 +640,6 @@ def enrich(settings: Settings, *, client: WikidataClient | None = None, offline:
 
     Any failure raises :class:`EnrichError` and leaves the previous enrichment file and store
     as they were."""
-
     inst = Instances(CANONICAL_BASE_IRI)
     started = now()
     try:

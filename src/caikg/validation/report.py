@@ -5,7 +5,7 @@ Severities are used on purpose: ``sh:Violation`` fails a build, ``sh:Warning`` a
 are reported but do not.
 
 Two engines give the same results: ``sparql`` (the default, ``CAIKG_SHACL_ENGINE``; see
-:mod:`caikg.shacl_sparql`) compiles the shapes into SPARQL run over an in-memory Oxigraph
+:mod:`caikg.validation.sparql_engine`) compiles the shapes into SPARQL run over an in-memory Oxigraph
 store, many times faster; ``pyshacl`` runs pySHACL on an rdflib copy of the data. When the
 shapes use a feature the SPARQL compiler does not support, :func:`validate_sources` logs a
 note and uses pySHACL. :func:`validate_graph` is always pySHACL. Both engines' report graphs
@@ -224,7 +224,6 @@ def _read_report(report_graph: Graph, data_ns: Graph, sources: SourceSet | None,
 
 def validate_sparql(sources: SourceSet, shapes: Graph) -> ValidationReport:
     """Validate with the SPARQL engine; raise ``shacl_sparql.Unsupported`` if it cannot."""
-
     start = time.perf_counter()
     store = shacl_sparql.load_store(sources.triples)
     compiled = shacl_sparql.compile_shapes(

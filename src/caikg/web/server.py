@@ -33,7 +33,6 @@ def limits(settings: Settings) -> dict[str, int]:
     (431) and bodies over four times ``CAIKG_MAX_BODY`` (413) itself, before reading them,
     instead of its defaults of 256 KiB and 1 GiB (buffered to disk).
     """
-
     return {"max_request_header_size": max(64 * 1024, 2 * MAX_REQUEST_TARGET),
             "max_request_body_size": 4 * settings.max_body}
 

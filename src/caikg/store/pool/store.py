@@ -24,7 +24,7 @@ DUMP_TIMEOUT = 600.0
 
 
 class PooledStore:
-    """The :class:`caikg.store.KnowledgeStore` of the web application: every query runs in a
+    """The :class:`caikg.store.base.KnowledgeStore` of the web application: every query runs in a
     worker forked from the same zygote as the SPARQL endpoint's, so the application process
     holds no copy of the data. It has its own small pool of workers (``workers``), and its
     queries get ``timeout`` seconds (default ``CAIKG_QUERY_TIMEOUT``)."""

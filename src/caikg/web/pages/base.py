@@ -1,7 +1,7 @@
 """View models of the HTML pages: for each kind of entity, a function that reads what its page
 shows from the store (through ``.rq`` files) and returns a :class:`Page`.
 
-Routes (``caikg.app.pages``) look up ``VIEWS[kind]``; modules register themselves with
+Routes (``caikg.web.routes.pages``) look up ``VIEWS[kind]``; modules register themselves with
 :func:`view`. A view returns None when the IRI is not an entity of its kind.
 """
 

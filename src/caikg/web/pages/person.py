@@ -207,7 +207,7 @@ def person_page(store: KnowledgeStore, iri: str, query: Query | None = None) -> 
                 edges.append((a, b, _int(value(r["shared"]))))
         svg = network_svg(iri, nodes, edges, lambda i: site_path(store, i),
                           max_nodes=NETWORK_NODES, title=f"Co-authorship network of {name}")
-        # the SVG is built from escaped text only (caikg.network), not from raw data
+        # the SVG is built from escaped text only (caikg.web.svg.network), not from raw data
         network = Markup(svg)
 
     context: dict[str, Any] = {

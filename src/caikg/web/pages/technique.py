@@ -31,7 +31,7 @@ def concept_facts(rows: list[dict[str, str | None]]) -> dict[str, list[dict[str,
 def works_by_year_chart(title: str, years: list[str | None], chart_id: str) -> Markup:
     counts = Counter(y or "unknown" for y in years)
     bars = [(year, counts[year]) for year in sorted(counts, key=lambda y: (y == "unknown", y))]
-    # the SVG is built by caikg.charts, which escapes every label and title
+    # the SVG is built by caikg.web.svg.charts, which escapes every label and title
     return Markup(bar_chart_svg(title, bars, x_label="Year", y_label="Papers", chart_id=chart_id))
 
 
