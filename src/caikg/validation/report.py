@@ -5,8 +5,8 @@ Severities are used on purpose: ``sh:Violation`` fails a build, ``sh:Warning`` a
 are reported but do not.
 
 Two engines give the same results: ``sparql`` (the default, ``CAIKG_SHACL_ENGINE``; see
-:mod:`caikg.validation.sparql_engine`) compiles the shapes into SPARQL run over an in-memory Oxigraph
-store, many times faster; ``pyshacl`` runs pySHACL on an rdflib copy of the data. When the
+:mod:`caikg.validation.sparql_engine`) compiles the shapes into SPARQL run over an in-memory
+Oxigraph store, many times faster; ``pyshacl`` runs pySHACL on an rdflib copy of the data. When the
 shapes use a feature the SPARQL compiler does not support, :func:`validate_sources` logs a
 note and uses pySHACL. :func:`validate_graph` is always pySHACL. Both engines' report graphs
 are read by the same code (:func:`_read_report`), so shapes, paths and values are rendered
