@@ -76,16 +76,18 @@ def size_label(n: int) -> str:
     return str(n)
 
 
-def ensure_data(cache: Path, triples: int, seed: int) -> tuple[Path, float | None]:
-    """The generated data file of this size and seed under ``cache/data`` (generated unless it
-    is there already) and the seconds the generation took (None when cached)."""
-    data = cache / "data" / f"syn-{size_label(triples)}-s{seed}.nt"
+def ensure_data(cache: Path, triples: int, seed: int, shape: str = "systems"
+                ) -> tuple[Path, float | None]:
+    """The generated data file of this size, seed and shape under ``cache/data`` (generated
+    unless it is there already) and the seconds the generation took (None when cached)."""
+    name = f"syn-{size_label(triples)}-s{seed}" + ("" if shape == "systems" else f"-{shape}")
+    data = cache / "data" / f"{name}.nt"
     if data.exists():
         log(f"using cached data {data}")
         return data, None
     log(f"generating {data}")
     start = time.perf_counter()
-    generate.generate(triples, data, seed, progress=log)
+    generate.generate(triples, data, seed, progress=log, shape=shape)
     return data, time.perf_counter() - start
 
 
@@ -185,6 +187,16 @@ def serving(name: str, cmd: Sequence[str], env: dict[str, str], port: int,
                 raise SystemExit(f"{name} did not answer within {START_TIMEOUT:g} s; "
                                  f"see {log_path}")
             time.sleep(0.2)
+        if name.startswith("caikg"):
+            # caikg serve loads the paper list (browse, search) in the background after it
+            # starts: wait for it, so that no measurement shares the CPU with that load.
+            while time.monotonic() < deadline:
+                with contextlib.suppress(requests.RequestException):
+                    t0 = time.perf_counter()
+                    r = requests.get(server.url.rsplit("/", 1)[0] + "/browse", timeout=60)
+                    if r.status_code == 200 and time.perf_counter() - t0 < 1.0:
+                        break
+                time.sleep(0.5)
         log(f"{SERVER_LABELS[name]} ready after {time.perf_counter() - started:.1f} s")
         yield server
     finally:

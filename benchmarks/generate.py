@@ -20,7 +20,18 @@ What makes it look like a bibliography:
   often a preprint or under review); published papers are in a venue edition of that year and
   have a DOI, the others are on arXiv with an id of the right pattern (``YYMM.NNNNN``).
 
-The same seed and size give byte-identical output. Progress goes to stderr.
+Two shapes (``--shape``), so that no target is met only on data made to suit it:
+
+- ``systems`` (the default): a systems field: 1-15 authors (mean ~4.9), Zipf exponent 0.8,
+  groups of 3-14 with a focus of one or two techniques, three quarters of the older papers
+  published, a dozen venue series;
+- ``teams``: a large-team, preprint-heavy field: 1-40 authors (mean ~8, long tail), steeper
+  productivity (Zipf 1.1, so a few people have thousands of papers), groups of 10-40, subjects
+  drawn from a skewed (Zipf) popularity over the techniques rather than a group focus, one to
+  four subjects per paper, most papers preprints, and some forty workshop series besides the
+  conferences (many small venue editions).
+
+The same seed, size and shape give byte-identical output. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -112,11 +123,46 @@ STATUSES = {
     "UnderReview": CAIKG + "UnderReview",
     "InSubmission": CAIKG + "InSubmission",
 }
-AUTHOR_COUNTS = list(range(1, 16))
-AUTHOR_COUNT_WEIGHTS = [5, 12, 18, 18, 14, 10, 8, 5, 3, 2, 1.5, 1, 1, 0.8, 0.7]
-AUTHOR_COUNT_CUM = list(itertools.accumulate(AUTHOR_COUNT_WEIGHTS))
 YEAR_CUM = list(itertools.accumulate(YEAR_WEIGHTS))
 TRIPLES_PER_PAPER = 40  # a rough average, used only to size the population of authors
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The distributions of one kind of bibliography."""
+
+    name: str
+    author_weights: tuple[float, ...]  # weight of 1, 2, 3 … authors
+    zipf: float  # productivity: weight of the person of rank r is 1 / r ** zipf
+    group_size: tuple[int, int]
+    focus: bool  # subjects from the group's focus (True) or a global Zipf over techniques
+    extra_subjects: tuple[int, float]  # up to n more subjects, each with probability p
+    published_before_2024: float
+    workshops: int  # synthetic workshop series besides the conferences
+    venue_loyalty: float  # share of published papers in one of the group's series
+
+    @property
+    def author_cum(self) -> list[float]:
+        return list(itertools.accumulate(self.author_weights))
+
+    @property
+    def mean_authors(self) -> float:
+        return (sum(k * w for k, w in enumerate(self.author_weights, start=1))
+                / sum(self.author_weights))
+
+
+SHAPES = {
+    "systems": Shape("systems",
+                     (5, 12, 18, 18, 14, 10, 8, 5, 3, 2, 1.5, 1, 1, 0.8, 0.7),
+                     zipf=0.8, group_size=(3, 14), focus=True, extra_subjects=(2, 0.35),
+                     published_before_2024=0.75, workshops=0, venue_loyalty=0.8),
+    "teams": Shape("teams",
+                   tuple([2, 5, 8, 10, 11, 11, 10, 9, 8, 7, 6, 5, 4, 3.5, 3, 2.5, 2, 1.8, 1.6,
+                          1.4, 1.2, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.3,
+                          0.25, 0.25, 0.2, 0.2, 0.2, 0.15, 0.15, 0.15]),
+                   zipf=1.1, group_size=(10, 40), focus=False, extra_subjects=(3, 0.3),
+                   published_before_2024=0.4, workshops=40, venue_loyalty=0.5),
+}
 
 
 # -- techniques (read from the curated taxonomy) ---------------------------------------------
@@ -206,6 +252,7 @@ class Person:
     weight: float
     iri: str = ""
     emitted: bool = False
+    papers: int = 0
 
 
 @dataclass
@@ -240,8 +287,11 @@ def _acronym(rng: random.Random) -> str:
 class Generator:
     def __init__(self, target: int, seed: int, out: TextIO,
                  progress: Callable[[str], None] = lambda _m: None,
-                 zipf: float = 0.8) -> None:
+                 shape: Shape = SHAPES["systems"]) -> None:
         self.rng = random.Random(seed)
+        self.shape = shape
+        self.author_cum = shape.author_cum
+        self.author_counts = list(range(1, len(shape.author_weights) + 1))
         self.target = target
         self.w = Writer(out)
         self.progress = progress
@@ -250,25 +300,38 @@ class Generator:
         self.editions: dict[tuple[str, int], str] = {}
         self.papers = 0
         self.authorships = 0
+        self.max_authors = 0
         rng = self.rng
 
         # People: Zipf weights by rank, ranks shuffled so that index order means nothing.
-        n_people = max(12, int(target / TRIPLES_PER_PAPER * 1.3))
+        per_paper = TRIPLES_PER_PAPER * 4.9 / shape.mean_authors  # papers per person
+        n_people = max(12, int(target / per_paper * 1.3))
         ranks = list(range(1, n_people + 1))
         rng.shuffle(ranks)
         self.people: list[Person] = []
         for i in range(n_people):
             name, alternate = _person_name(rng)
-            self.people.append(Person(i + 1, name, alternate, 1.0 / ranks[i] ** zipf))
+            self.people.append(Person(i + 1, name, alternate, 1.0 / ranks[i] ** shape.zipf))
         self.people_cum = _cumulative([p.weight for p in self.people])
 
-        # Groups: consecutive runs of people, 3 to 14 members, each with a topical focus and
-        # favourite venues. A group's weight is the sum of its members' weights.
+        # Techniques by popularity (the ``teams`` shape draws subjects from it): Zipf by rank.
+        popular = list(self.leaves)
+        rng.shuffle(popular)
+        self.popular = popular
+        self.popular_cum = _cumulative([1.0 / r for r in range(1, len(popular) + 1)])
+        self.workshops = [(f"ws{i:02d}", f"W{_acronym(rng).upper()}",
+                           f"Workshop on {rng.choice(self.leaves).label} {i}")
+                          for i in range(1, shape.workshops + 1)]
+
+        # Groups: consecutive runs of people, each with a topical focus and favourite venues.
+        # A group's weight is the sum of its members' weights.
         self.groups: list[Group] = []
         start = 0
-        series_all = CURATED_SERIES + [s for s, _, _ in SYNTHETIC_SERIES]
+        self.series_all = (CURATED_SERIES + [s for s, _, _ in SYNTHETIC_SERIES]
+                           + [s for s, _, _ in self.workshops])
+        series_all = self.series_all
         while start < n_people:
-            size = rng.randint(3, 14)
+            size = rng.randint(*shape.group_size)
             members = self.people[start:start + size]
             start += size
             focus = rng.sample(self.leaves, k=min(len(self.leaves), rng.randint(1, 2)))
@@ -291,7 +354,7 @@ class Generator:
             t(section, SKOS + "inScheme", iri(READING_LIST))
             t(section, SKOS + "topConceptOf", iri(READING_LIST))
             t(section, SKOS + "notation", lit(str(n)))
-        for slug, acronym, name in SYNTHETIC_SERIES:
+        for slug, acronym, name in SYNTHETIC_SERIES + self.workshops:
             s = self.series_iri(slug)
             t(s, RDF_TYPE, iri(CAIKG + "VenueSeries"))
             t(s, RDF_TYPE, iri(SCHEMA + "EventSeries"))
@@ -304,8 +367,7 @@ class Generator:
 
     @staticmethod
     def series_iri(slug: str) -> str:
-        synthetic = {s for s, _, _ in SYNTHETIC_SERIES}
-        return f"{BASE}venue/{'syn-' + slug if slug in synthetic else slug}"
+        return f"{BASE}venue/{slug if slug in CURATED_SERIES else 'syn-' + slug}"
 
     def edition(self, slug: str, year: int) -> str:
         key = (slug, year)
@@ -314,7 +376,8 @@ class Generator:
             return found
         series = self.series_iri(slug)
         ed = f"{series}-{year}"
-        acronym = next((a for s, a, _ in SYNTHETIC_SERIES if s == slug), None) or {
+        acronym = next((a for s, a, _ in SYNTHETIC_SERIES + self.workshops if s == slug),
+                       None) or {
             "osdi": "OSDI", "iclr": "ICLR", "icml": "ICML", "mlsys": "MLSys",
             "euromlsys": "EuroMLSys", "tosem": "TOSEM"}[slug]
         t = self.w.t
@@ -340,7 +403,7 @@ class Generator:
     # -- papers ------------------------------------------------------------------------------
     def choose_authors(self, group: Group) -> list[Person]:
         rng = self.rng
-        k = int(_pick(rng, AUTHOR_COUNTS, AUTHOR_COUNT_CUM))  # type: ignore[call-overload]
+        k = int(_pick(rng, self.author_counts, self.author_cum))  # type: ignore[call-overload]
         chosen: list[Person] = []
         pool = list(group.members)
         weights = [m.weight for m in pool]
@@ -375,17 +438,24 @@ class Generator:
         group: Group = _pick(rng, self.groups, self.groups_cum)  # type: ignore[assignment]
         year = int(_pick(rng, YEARS, YEAR_CUM))  # type: ignore[call-overload]
 
-        # subjects: the group's focus, sometimes another technique too
-        subjects = [rng.choice(group.focus) if rng.random() < 0.85 else rng.choice(self.leaves)]
-        for _ in range(2):
-            if rng.random() < 0.35:
-                extra = rng.choice(self.leaves)
+        # subjects: the group's focus (or the popular techniques), sometimes another one too
+        shape = self.shape
+        if shape.focus:
+            subjects = [rng.choice(group.focus) if rng.random() < 0.85
+                        else rng.choice(self.leaves)]
+        else:
+            subjects = [_pick(rng, self.popular, self.popular_cum)]  # type: ignore[list-item]
+        extra_n, extra_p = shape.extra_subjects
+        for _ in range(extra_n):
+            if rng.random() < extra_p:
+                extra = (rng.choice(self.leaves) if shape.focus else
+                         _pick(rng, self.popular, self.popular_cum))
                 if extra not in subjects:
-                    subjects.append(extra)
+                    subjects.append(extra)  # type: ignore[arg-type]
 
         # status by year
         if year <= 2023:
-            status = "Published" if rng.random() < 0.75 else "Preprint"
+            status = "Published" if rng.random() < shape.published_before_2024 else "Preprint"
         else:
             r = rng.random()
             published = 0.55 if year == 2024 else 0.3
@@ -419,8 +489,8 @@ class Generator:
                 arxiv += f"v{rng.randint(2, 4)}"
             t(paper, CAIKG + "arxivId", lit(arxiv))
         if status == "Published":
-            slug = rng.choice(group.series) if rng.random() < 0.8 else rng.choice(
-                CURATED_SERIES + [s for s, _, _ in SYNTHETIC_SERIES])
+            slug = (rng.choice(group.series) if rng.random() < shape.venue_loyalty
+                    else rng.choice(self.series_all))
             t(paper, CAIKG + "venue", iri(self.edition(slug, year)))
             doi = f"10.{1145 + CURATED_SERIES.index(slug) if slug in CURATED_SERIES else 5555}"
             doi += f"/{slug}.{year}.{n}"
@@ -438,8 +508,11 @@ class Generator:
             t(paper, DCT + "subject", iri(s.iri))
         t(paper, CAIKG + "section", iri(self.section_of(subjects[0].top)))
 
-        for ordinal, person in enumerate(self.choose_authors(group), start=1):
+        authors = self.choose_authors(group)
+        self.max_authors = max(self.max_authors, len(authors))
+        for ordinal, person in enumerate(authors, start=1):
             person_iri = self.person(person)
+            person.papers += 1
             a = f"{paper}#author-{ordinal}"
             t(paper, PROV + "qualifiedAttribution", iri(a))
             t(paper, SCHEMA + "author", iri(person_iri))
@@ -464,16 +537,20 @@ class Generator:
                 next_report += step
         return {"triples": self.w.count, "papers": self.papers,
                 "people": sum(1 for p in self.people if p.emitted),
-                "authorships": self.authorships, "editions": len(self.editions)}
+                "authorships": self.authorships, "editions": len(self.editions),
+                "max_authors": self.max_authors,
+                "most_papers": max((p.papers for p in self.people), default=0)}
 
 
 def generate(target: int, out_path: Path, seed: int = 42,
-             progress: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
-    """Write about ``target`` triples (a paper more at most) to ``out_path``; return counts."""
+             progress: Callable[[str], None] = lambda _m: None,
+             shape: str = "systems") -> dict[str, int]:
+    """Write about ``target`` triples (a paper more at most) of the given shape to
+    ``out_path``; return counts."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        stats = Generator(target, seed, fh, progress).run()
+        stats = Generator(target, seed, fh, progress, SHAPES[shape]).run()
     tmp.replace(out_path)
     return stats
 
@@ -485,6 +562,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--triples", type=int, default=100_000,
                         help="target number of triples (e.g. 10000, 100000, 1000000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="systems",
+                        help="the kind of bibliography (default systems; see the module's "
+                             "docstring)")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="output file, .nt or .ttl (N-Triples either way)")
     args = parser.parse_args(argv)
@@ -497,11 +577,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     started = time.monotonic()
-    progress(f"generating ~{args.triples:,} triples (seed {args.seed}) into {args.output}")
-    stats = generate(args.triples, args.output, args.seed, progress)
+    progress(f"generating ~{args.triples:,} triples ({args.shape}, seed {args.seed}) into "
+             f"{args.output}")
+    stats = generate(args.triples, args.output, args.seed, progress, args.shape)
     progress(f"wrote {args.output}: {stats['triples']:,} triples, {stats['papers']:,} papers, "
              f"{stats['people']:,} people, {stats['authorships']:,} authorships, "
-             f"{stats['editions']:,} venue editions in {time.monotonic() - started:.1f} s")
+             f"{stats['editions']:,} venue editions (up to {stats['max_authors']} authors a "
+             f"paper, up to {stats['most_papers']:,} papers a person) in "
+             f"{time.monotonic() - started:.1f} s")
     return 0
 
 

@@ -15,6 +15,22 @@ from caikg.config import Settings
 from caikg.store.embedded import EmbeddedStore
 from tests.helpers.project import make_settings
 
+NOWHERE = "http://127.0.0.1:9"
+"""The discard port of the loopback interface: nothing listens, a request is refused at once."""
+
+OUTSIDE_SERVICES = ("CAIKG_WIKIDATA_SPARQL", "CAIKG_WIKIDATA_SCHOLARLY_SPARQL",
+                    "CAIKG_WIKIDATA_API", "CAIKG_OPENALEX_API", "CAIKG_CROSSREF_API",
+                    "CAIKG_OPENREVIEW_API", "CAIKG_ARXIV_API")
+
+
+@pytest.fixture(autouse=True)
+def no_outside_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach a real service: every outside endpoint points at a closed loopback
+    port unless the test points it at its own stand-in (an explicit environment given to
+    ``load_settings`` or a later ``monkeypatch.setenv`` wins; subprocesses inherit this)."""
+    for var in OUTSIDE_SERVICES:
+        monkeypatch.setenv(var, f"{NOWHERE}/{var.lower()}")
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:

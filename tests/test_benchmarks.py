@@ -110,6 +110,29 @@ def test_suite_smoke_run_writes_a_consistent_report(tmp_path: Path) -> None:
     assert targets["same results on every engine"]["met"] is True
     assert targets["build (parse + validate + load)"]["met"] == (
         raw["build"]["seconds"] <= suite.TARGET_BUILD_S)
+    # the build's own peak memory, and the invalid graph of the same size refused apart
+    assert 10 < raw["build"]["peak_rss_mb"] < 4000
+    refused = targets["invalid graph refused"]
+    assert raw["invalid"]["exit_code"] == 1 and raw["invalid"]["store_created"] is False
+    assert refused["met"] is (raw["invalid"]["refusal_s"] <= suite.TARGET_REFUSAL_S)
+    assert "caikg serve / oxigraph serve (in memory), light queries" in targets
+
+
+def test_the_second_shape_differs_where_it_says_and_conforms(tmp_path: Path) -> None:
+    """``--shape teams``: more authors a paper with a longer tail, steeper productivity, more
+    venue editions; and still caikg's model (it builds)."""
+    systems, teams = tmp_path / "systems.nt", tmp_path / "teams.nt"
+    a = generate.generate(60_000, systems, seed=3)
+    b = generate.generate(60_000, teams, seed=3, shape="teams")
+    assert a["max_authors"] <= 15 < b["max_authors"] <= 40
+    assert b["authorships"] / b["papers"] > 1.4 * a["authorships"] / a["papers"]
+    assert b["most_papers"] > a["most_papers"]
+    assert b["editions"] > a["editions"]
+    assert generate.SHAPES["teams"].mean_authors > generate.SHAPES["systems"].mean_authors + 2
+    settings = make_settings(tmp_path / "home")
+    result = build(settings, [teams, REPO / "data" / "techniques.ttl",
+                              REPO / "data" / "venues.ttl"])
+    assert result.report.conforms
 
 
 def test_invalid_graph_is_refused_with_a_short_report(tmp_path: Path) -> None:

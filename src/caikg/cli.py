@@ -213,16 +213,29 @@ def cmd_import_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
-    from caikg.enrich.enricher import EnrichError, enrich
-    from caikg.enrich.wikidata import WikidataError
+    from caikg.enrich.client import SourceError
+    from caikg.enrich.enricher import EnrichError
+    from caikg.enrich.literature import last_report
+    from caikg.enrich.run import parse_sources, run
 
+    if args.report:
+        report = last_report(settings)
+        if report is None:
+            _err(f"no drift report in {settings.enrichment_dir}: run 'caikg enrich' first")
+            return EXIT_FAIL
+        print(report.to_text())
+        return EXIT_OK
     try:
-        result = enrich(settings, offline=args.offline, dry_run=args.dry_run, limit=args.limit,
-                        progress=_progress)
-    except (EnrichError, WikidataError) as exc:
+        sources = parse_sources(args.source)
+        result = run(settings, sources, offline=args.offline, dry_run=args.dry_run,
+                     limit=args.limit, progress=_progress)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except (EnrichError, SourceError) as exc:
         _err(str(exc))
         return EXIT_FAIL
-    print(result.report.to_text())
+    print(result.to_text())
     if args.dry_run:
         print("dry run: nothing was written")
     return EXIT_OK
@@ -346,11 +359,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="report what would be added only")
     p.set_defaults(func=cmd_import_list)
 
-    p = sub.add_parser("enrich", help="link papers, people and venues to Wikidata",
-                       description="Match papers, people and venues to Wikidata by exact "
-                       "identifiers, write what Wikidata knows about them into the enrichment "
-                       "graph ($CAIKG_HOME/enrichment/enrichment.ttl, never data/) with its "
-                       "provenance, report conflicts and candidates, and rebuild the store.")
+    p = sub.add_parser("enrich", help="link the works to Wikidata and the literature around "
+                       "them (OpenAlex, Crossref, OpenReview, arXiv)",
+                       description="Match papers, people and venues by exact identifiers to "
+                       "Wikidata and to the records of OpenAlex, Crossref, OpenReview and arXiv; "
+                       "write what they say (links, identifiers, citations, abstracts, "
+                       "affiliations, decisions, versions) into enrichment graphs "
+                       "($CAIKG_HOME/enrichment/, never data/) with their provenance, report "
+                       "conflicts, candidates and drift from the curated record, and rebuild "
+                       "the store. Nothing curated is changed.")
+    p.add_argument("--source", metavar="LIST",
+                   help="comma-separated sources to ask: wikidata,openalex,crossref,openreview,"
+                        "arxiv (default: all)")
+    p.add_argument("--report", action="store_true",
+                   help="print the drift report of the last run again, ask nothing")
     p.add_argument("--offline", action="store_true",
                    help="answer from the response cache only (misses are reported)")
     p.add_argument("--dry-run", action="store_true",

@@ -64,6 +64,12 @@ class Settings:
     wikidata_cache_ttl: float = 7 * 24 * 3600.0
     wikidata_min_interval: float = 1.0
     wikidata_timeout: float = 65.0
+    openalex_api: str = "https://api.openalex.org"
+    crossref_api: str = "https://api.crossref.org"
+    openreview_api: str = "https://api2.openreview.net"
+    arxiv_api: str = "https://export.arxiv.org/api/query"
+    literature_min_interval: float = 1.0
+    literature_cache_ttl: float = 7 * 24 * 3600.0
     store_query_url: str = ""
     store_update_url: str = ""
     store_gsp_url: str = ""
@@ -132,6 +138,12 @@ ENV_VARS: dict[str, str] = {
     "CAIKG_WIKIDATA_CACHE_TTL": "wikidata_cache_ttl",
     "CAIKG_WIKIDATA_MIN_INTERVAL": "wikidata_min_interval",
     "CAIKG_WIKIDATA_TIMEOUT": "wikidata_timeout",
+    "CAIKG_OPENALEX_API": "openalex_api",
+    "CAIKG_CROSSREF_API": "crossref_api",
+    "CAIKG_OPENREVIEW_API": "openreview_api",
+    "CAIKG_ARXIV_API": "arxiv_api",
+    "CAIKG_LITERATURE_MIN_INTERVAL": "literature_min_interval",
+    "CAIKG_LITERATURE_CACHE_TTL": "literature_cache_ttl",
     "CAIKG_STORE_QUERY_URL": "store_query_url",
     "CAIKG_STORE_UPDATE_URL": "store_update_url",
     "CAIKG_STORE_GSP_URL": "store_gsp_url",
@@ -157,7 +169,8 @@ def _convert(var: str, name: str, raw: str) -> object:
         if name == "port":
             return int(raw)
         if name in {"query_timeout", "queue_timeout", "wikidata_cache_ttl",
-                    "wikidata_min_interval", "wikidata_timeout", "version_ttl"}:
+                    "wikidata_min_interval", "wikidata_timeout", "version_ttl",
+                    "literature_min_interval", "literature_cache_ttl"}:
             return float(raw)
         if name in {"result_limit", "workers", "max_body", "memory_limit", "cache_size"}:
             return int(raw)
@@ -190,6 +203,7 @@ def _checked(settings: Settings) -> Settings:
     if settings.max_body < 1024:
         raise SettingsError(f"CAIKG_MAX_BODY={settings.max_body}: must be at least 1024")
     _check_wikidata(settings)
+    _check_literature(settings)
     _check_store(settings)
     return settings
 
@@ -229,29 +243,44 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _CONTACT = re.compile(r"^(?:[^@\s()]+@[^@\s()]+\.[^@\s()]+|https?://[^\s()]+)$")
 
 
-def _check_wikidata(settings: Settings) -> None:
-    endpoints = {"CAIKG_WIKIDATA_SPARQL": settings.wikidata_sparql,
-                 "CAIKG_WIKIDATA_SCHOLARLY_SPARQL": settings.wikidata_scholarly_sparql,
-                 "CAIKG_WIKIDATA_API": settings.wikidata_api}
+def _check_service(endpoints: Mapping[str, str], interval_var: str, interval: float,
+                   ttl_var: str, ttl: float) -> None:
+    """Endpoints of one outside service are http(s) URLs; its cache TTL is not negative; its
+    spacing is at least a second unless every endpoint is on the loopback interface."""
     hosts = set()
     for var, url in endpoints.items():
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise SettingsError(f"{var}={url!r}: must be an http(s) URL")
         hosts.add(parts.hostname)
+    if ttl < 0:
+        raise SettingsError(f"{ttl_var}={ttl}: must not be negative")
+    if interval < 0 or (interval < 1 and not hosts <= _LOOPBACK):
+        raise SettingsError(f"{interval_var}={interval}: must be at least 1 "
+                            "second (less only for endpoints on the loopback interface)")
+
+
+def _check_wikidata(settings: Settings) -> None:
+    _check_service({"CAIKG_WIKIDATA_SPARQL": settings.wikidata_sparql,
+                    "CAIKG_WIKIDATA_SCHOLARLY_SPARQL": settings.wikidata_scholarly_sparql,
+                    "CAIKG_WIKIDATA_API": settings.wikidata_api},
+                   "CAIKG_WIKIDATA_MIN_INTERVAL", settings.wikidata_min_interval,
+                   "CAIKG_WIKIDATA_CACHE_TTL", settings.wikidata_cache_ttl)
     if settings.contact and not _CONTACT.match(settings.contact):
         raise SettingsError(f"CAIKG_CONTACT={settings.contact!r}: must be an e-mail address "
                             "or an http(s) URL (it goes into the User-Agent)")
-    if settings.wikidata_cache_ttl < 0:
-        raise SettingsError(f"CAIKG_WIKIDATA_CACHE_TTL={settings.wikidata_cache_ttl}: "
-                            "must not be negative")
     if settings.wikidata_timeout <= 0:
         raise SettingsError(f"CAIKG_WIKIDATA_TIMEOUT={settings.wikidata_timeout}: "
                             "must be positive")
-    interval = settings.wikidata_min_interval
-    if interval < 0 or (interval < 1 and not hosts <= _LOOPBACK):
-        raise SettingsError(f"CAIKG_WIKIDATA_MIN_INTERVAL={interval}: must be at least 1 "
-                            "second (less only for endpoints on the loopback interface)")
+
+
+def _check_literature(settings: Settings) -> None:
+    _check_service({"CAIKG_OPENALEX_API": settings.openalex_api,
+                    "CAIKG_CROSSREF_API": settings.crossref_api,
+                    "CAIKG_OPENREVIEW_API": settings.openreview_api,
+                    "CAIKG_ARXIV_API": settings.arxiv_api},
+                   "CAIKG_LITERATURE_MIN_INTERVAL", settings.literature_min_interval,
+                   "CAIKG_LITERATURE_CACHE_TTL", settings.literature_cache_ttl)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

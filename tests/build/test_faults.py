@@ -274,7 +274,7 @@ def enrich_kills(tmp_path: Path, runs: int, fake: SlowWikidata) -> None:
     enrichment_file = project.settings.enrichment_file
     cache = project.settings.cache_dir
 
-    duration = timed_run(project, "enrich")
+    duration = timed_run(project, "enrich", "--source", "wikidata")
     assert fake.requests, "enrich sent no request"
     expected = sorted(map(str, facts(_triples(enrichment_file.read_bytes()), inst)))
     assert expected
@@ -300,7 +300,8 @@ def enrich_kills(tmp_path: Path, runs: int, fake: SlowWikidata) -> None:
             expected
         good.add(store.info.version)
 
-    tally = kill_loop(project, runs, duration, args=lambda n: ["enrich"], before=before,
+    tally = kill_loop(project, runs, duration,
+                      args=lambda n: ["enrich", "--source", "wikidata"], before=before,
                       check=check)
     report("caikg enrich", tally, runs)
     check_served(project)

@@ -21,6 +21,7 @@ from caikg.enrich.quickstatements import quickstatements
 from caikg.enrich.wikidata import WikidataClient, WikidataError, user_agent
 from caikg.rdf.namespaces import Instances
 from caikg.store.embedded import EmbeddedStore, current_store_dir
+from tests.helpers.clock import Clock
 from tests.helpers.fake_wikidata import FakeWikidata
 from tests.helpers.project import REPO, term_value
 
@@ -82,24 +83,6 @@ person:{slug}-author a schema:Person , foaf:Person ; schema:name "Author {n}" ."
 
 
 EXTRA_OURS, EXTRA_THEIRS = _extra_papers()
-
-
-class Clock:
-    """The injected monotonic clock; ``sleep`` only advances it."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += max(0.0, seconds)
-
-    def wall(self) -> float:
-        return 1_750_000_000.0 + self.t
 
 
 @pytest.fixture
@@ -206,6 +189,18 @@ def test_exact_matching_links_papers_people_and_venues(wsettings: Settings) -> N
         "2024-04-22T00:00:00Z", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")))
     assert result.report.linked["papers"][PAPER + "generated-54"] == "Q900001054"
     assert PAPER + "generated-57" not in result.report.linked["papers"]
+
+
+def test_citations_between_matched_works_and_to_outside_items(wsettings: Settings) -> None:
+    """P2860 ("cites work"): to our work when the cited item is linked to one of ours, else to
+    the Wikidata item with its label; written as cito:cites in the enrichment graph."""
+    t = run(wsettings).triples
+    cites = "http://purl.org/spar/cito/cites"
+    assert has(t, PAPER + "alto", cites, ox.NamedNode(PAPER + "metagpt"))
+    assert has(t, PAPER + "alto", cites, ox.NamedNode(WD + "Q900000501"))
+    assert has(t, WD + "Q900000501", "http://www.w3.org/2000/01/rdf-schema#label",
+               ox.Literal("A fixture work outside the reading list", language="en"))
+    assert not has(t, PAPER + "alto", cites, ox.NamedNode(WD + "Q900000002"))  # ours instead
 
 
 def test_a_disagreeing_name_is_a_candidate_never_a_link(wsettings: Settings) -> None:
@@ -456,9 +451,9 @@ def test_cli_enrich_and_quickstatements_export(tmp_path: Path, data_dir: Path,
                        "CAIKG_DATA_DIR": str(data_dir)}.items():
         monkeypatch.setenv(key, value)
     home = tmp_path / "home"
-    assert main(["--home", str(home), "enrich", "--dry-run"]) == 0
+    assert main(["--home", str(home), "enrich", "--source", "wikidata", "--dry-run"]) == 0
     assert not (home / "enrichment" / "enrichment.ttl").exists()
-    assert main(["--home", str(home), "enrich"]) == 0
+    assert main(["--home", str(home), "enrich", "--source", "wikidata"]) == 0
     out = capsys.readouterr()
     assert "linked" in out.out and "conflict:" in out.out and "candidate" in out.out
     assert (home / "store").exists()
@@ -473,7 +468,8 @@ def test_cli_enrich_and_quickstatements_export(tmp_path: Path, data_dir: Path,
     assert "P2093\t\"Author 57\"\tP1545\t\"1\"\tS854\t\"https://arxiv.org/abs/2501.10057\"" in text
     # offline, from the cache the first run filled
     fake.stop()
-    assert main(["--home", str(home), "enrich", "--offline", "--dry-run"]) == 0
+    assert main(["--home", str(home), "enrich", "--source", "wikidata", "--offline",
+                 "--dry-run"]) == 0
     assert "0 request(s)" in capsys.readouterr().out
 
 

@@ -37,6 +37,8 @@ ID_PATTERNS: dict[str, re.Pattern[str]] = {
     str(WDT.P8968): re.compile(r"^[\w-]{6,20}$"),  # OpenReview
 }
 ITEM_VALUED = {str(WDT.P921)}
+CITES = "http://purl.org/spar/cito/cites"
+"""Wikidata's "cites work" (P2860) between works: to our work, or to the Wikidata item."""
 DATES = {str(WDT.P577)}
 LINKS = {OWL_SAMEAS, SKOS_EXACT}
 PROVENANCE = {RDF_TYPE, DCTERMS_IDENTIFIER, RDFS_LABEL} | {
@@ -94,7 +96,14 @@ def check(triples: Sequence[ox.Triple], inst: Instances, curated_subjects: set[s
         if not inst.is_instance(s.value):
             problems.append(f"subject {s.value} is neither ours nor a Wikidata item")
             continue
-        if p in LINKS or p in ITEM_VALUED:
+        if p == CITES:
+            if not (isinstance(o, ox.NamedNode) and (QID.match(o.value) or (
+                    inst.is_instance(o.value) and o.value in curated_subjects))):
+                if isinstance(o, ox.NamedNode) and inst.is_instance(o.value):
+                    stale.append(o.value)
+                    continue
+                problems.append(f"{p} must point at one of our works or a Wikidata item: {t}")
+        elif p in LINKS or p in ITEM_VALUED:
             if not (isinstance(o, ox.NamedNode) and QID.match(o.value)):
                 problems.append(f"{p} must point at a Wikidata item: {t}")
         elif p in ID_PATTERNS:

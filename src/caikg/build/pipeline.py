@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from caikg.build import enrichment_graph as enrichment
+from caikg.build import literature_graph as literature
 from caikg.build import void
 from caikg.build.record import read_curated
 from caikg.config import Settings
@@ -72,6 +73,29 @@ def _read_enrichment(settings: Settings, data: SourceSet, inst: Instances,
     return keep
 
 
+def _read_literature(settings: Settings, data: SourceSet, inst: Instances,
+                     progress: Progress) -> dict[str, list[ox.Triple]]:
+    """The checked literature graph of each source ``caikg enrich`` asked (literature_graph)."""
+    out: dict[str, list[ox.Triple]] = {}
+    subjects = {t.subject.value for t in data.triples if isinstance(t.subject, ox.NamedNode)}
+    for source, path in literature.files(settings).items():
+        try:
+            triples = rebase_sources(read_sources([path]), settings.base_iri).triples
+            keep, stale = literature.check(triples, inst, source, subjects)
+        except SourceError as exc:
+            raise BuildError(f"literature file {exc}; the store was not changed "
+                             f"(re-run 'caikg enrich --source {source}' or remove the file)"
+                             ) from None
+        except literature.LiteratureError as exc:
+            raise BuildError(f"literature file {path}: {exc}; the store was not changed "
+                             f"(re-run 'caikg enrich --source {source}' or remove the file)"
+                             ) from None
+        progress(f"      {len(keep)} literature triples from {path}"
+                 + (f" ({len(stale)} entities no longer in the data ignored)" if stale else ""))
+        out[literature.graph_iri(inst, source)] = keep
+    return out
+
+
 def build(settings: Settings, data_paths: Sequence[Path] | None = None,
           progress: Progress = lambda _msg: None) -> BuildResult:
     """Build a new store from the ontology and data; raise :class:`BuildError` if refused."""
@@ -88,6 +112,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     progress(f"      {len(data)} data triples from {len(data.files)} file(s), "
              f"{len(ontology)} ontology triples")
     enriched = _read_enrichment(settings, data, inst, progress)
+    literature_graphs = _read_literature(settings, data, inst, progress)
 
     done = _timed(progress, "[2/5] validating with SHACL")
     report = validate_sources(data, settings)
@@ -104,6 +129,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     }
     if enriched is not None:
         graphs[str(inst.enrichment_graph)] = enriched
+    graphs.update(literature_graphs)
     version = data_version(graphs)
     built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     staging = EmbeddedStore.in_memory({str(inst.curated_graph): data.triples}, settings.base_iri,
@@ -117,7 +143,8 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
         built_at=built_at,
         base_iri=settings.base_iri,
         sources=[str(p) for p in [*ontology.files, *data.files]]
-        + ([str(settings.enrichment_file)] if enriched is not None else []),
+        + ([str(settings.enrichment_file)] if enriched is not None else [])
+        + [str(p) for p in literature.files(settings).values()],
     )
     with build_lock(settings):
         try:

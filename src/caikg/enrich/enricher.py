@@ -70,6 +70,7 @@ class Work:
     doi: str | None = None
     openreview: str | None = None
     url: str | None = None
+    status: str | None = None
 
     def ids(self) -> dict[str, str]:
         out = {p: getattr(self, f) for p, f in ID_FIELDS.items() if getattr(self, f)}
@@ -106,7 +107,7 @@ def read_curated(settings: Settings) -> Curated:
             continue
         works[iri] = Work(iri, v(row, "scholarly") == "true", v(row, "title") or "",
                           v(row, "year"), v(row, "arxivId"), v(row, "doi"),
-                          v(row, "openReviewId"), v(row, "url"))
+                          v(row, "openReviewId"), v(row, "url"), v(row, "status"))
     authors: dict[str, dict[int, str]] = defaultdict(dict)
     for row in store.select("work_enrichment_authors"):
         authors[v(row, "work") or ""][int(v(row, "position") or 0)] = v(row, "person") or ""
@@ -139,6 +140,7 @@ class Item:
     ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     dates: set[str] = field(default_factory=set)
     subjects: set[str] = field(default_factory=set)
+    cites: set[str] = field(default_factory=set)
     authors: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     name_strings: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     person_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -339,6 +341,8 @@ class Enricher:
                     item.dates.add(str(value.get("time", "")).lstrip("+"))
                 elif prop == "P921" and isinstance(value, dict):
                     item.subjects.add(str(value.get("id")))
+                elif prop == "P2860" and isinstance(value, dict):
+                    item.cites.add(str(value.get("id")))
                 elif prop == "P50" and isinstance(value, dict) and ordinal:
                     item.authors[ordinal].add(str(value.get("id")))
                 elif prop == "P2093" and isinstance(value, str) and ordinal:
@@ -365,6 +369,8 @@ class Enricher:
                     item.dates.add(value.value)
                 elif p == "P921":
                     item.subjects.add(qid_of(value.value))
+                elif p == "P2860":
+                    item.cites.add(qid_of(value.value))
                 elif p == "label" and isinstance(value, ox.Literal):
                     item.labels.add(value.value)
                 elif p == "P50" and ordinal:
@@ -504,6 +510,11 @@ class Enricher:
         papers = self._unique(proposals, "papers")
         for iri, qid in sorted(papers.items()):
             self._paper_conflicts(by_iri[iri], self.item(qid))
+        # the works they cite that are not ours: their labels (scholarly query service)
+        ours = set(papers.values())
+        outside = sorted({q for qid in papers.values() for q in self.item(qid).cites
+                          if q not in ours and not self.item(q).labels})
+        self.paper_facts(outside)
         people_items = {q for qid in papers.values() for qs in self.item(qid).authors.values()
                         for q in qs}
         subject_items = {q for qid in papers.values() for q in self.item(qid).subjects}
@@ -560,6 +571,16 @@ class Enricher:
                 for d in sorted(item.dates):
                     if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", d):
                         add(iri, str(WDT.P577), ox.Literal(d, datatype=XSD_DATETIME))
+            # citations (P2860): to our work when the cited item is one of ours, else to the item
+            ours_by_qid = {q: i for i, q in papers.items()}
+            for cited in sorted(item.cites):
+                if not re.fullmatch(r"Q[1-9]\d*", cited) or ours_by_qid.get(cited) == iri:
+                    continue
+                target = ours_by_qid.get(cited)
+                out.append(ox.Triple(ox.NamedNode(iri), ox.NamedNode(enrichment.CITES),
+                                     ox.NamedNode(target) if target else entity(cited)))
+                if target is None:
+                    labels(cited)
             for subject in sorted(item.subjects):
                 if re.fullmatch(r"Q[1-9]\d*", subject):
                     out.append(ox.Triple(ox.NamedNode(iri), ox.NamedNode(str(WDT.P921)),
@@ -659,7 +680,7 @@ def enrich(settings: Settings, *, client: WikidataClient | None = None, offline:
     path = settings.enrichment_file
     previous = path.read_bytes() if path.exists() else None
     data = enrichment.serialize(triples, {k: PREFIXES[k] for k in (
-        "owl", "wd", "wdt", "prov", "rdfs", "xsd", "dcterms")} | {
+        "owl", "wd", "wdt", "prov", "rdfs", "xsd", "dcterms", "cito")} | {
         "paper": f"{CANONICAL_BASE_IRI}paper/", "person": f"{CANONICAL_BASE_IRI}person/",
         "venue": f"{CANONICAL_BASE_IRI}venue/"})
     write_atomically(path, data)

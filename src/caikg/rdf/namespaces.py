@@ -83,11 +83,26 @@ class CAIKG(DefinedNamespace):
     setting: URIRef
     MetricScheme: URIRef
     anonymousBecause: URIRef
+    # the literature around the works (caikg enrich --source …)
+    literatureRecord: URIRef
+    sourceName: URIRef
+    ExternalWork: URIRef
+    openAlexId: URIRef
+    venueName: URIRef
+    workType: URIRef
+    journalRef: URIRef
+    citedByCount: URIRef
+    citedByInYear: URIRef
+    version: URIRef
+    versionLabel: URIRef
+    decisionText: URIRef
+    authorRecord: URIRef
 
 
 SCHEMA = Namespace("https://schema.org/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
+CITO = Namespace("http://purl.org/spar/cito/")
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
 CAIKGSH = Namespace("https://w3id.org/caikg/shapes#")
@@ -103,6 +118,7 @@ PREFIXES: dict[str, str] = {
     "prov": str(PROV),
     "fabio": str(FABIO),
     "bibo": str(BIBO),
+    "cito": str(CITO),
     "owl": str(OWL),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
@@ -128,6 +144,8 @@ ENTITY_SEGMENTS: tuple[str, ...] = (
     "metric/",
     "record/",
     "statement/",
+    "cited/",
+    "institution/",
     "dataset",
 )
 """Path segments under the base IRI that name instance data (see docs/MODEL.md)."""

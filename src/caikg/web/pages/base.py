@@ -20,7 +20,8 @@ from caikg.store.base import KnowledgeStore
 from caikg.store.base import plain as plain
 from caikg.store.base import value as value
 
-KINDS = ("paper", "person", "venue", "technique", "section", "scheme", "system", "claim", "metric")
+KINDS = ("paper", "person", "venue", "technique", "section", "scheme", "system", "claim", "metric",
+         "cited")
 """The path segments of dereferenceable entity IRIs (docs/MODEL.md)."""
 
 

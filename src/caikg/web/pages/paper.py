@@ -14,6 +14,7 @@ from caikg.export.bibtex import bibtex_for
 from caikg.rdf.namespaces import BIBO, CAIKG, FABIO
 from caikg.store.base import KnowledgeStore, Row
 from caikg.web.pages.base import Page, plain, value, view
+from caikg.web.pages.literature import paper_literature
 from caikg.web.pages.provenance import Provenance, provenance
 
 AUTHOR_WEIGHT = 2
@@ -287,6 +288,7 @@ def paper_page(store: KnowledgeStore, iri: str) -> Page | None:
         "related": related_papers(store, node),
         "external_links": external_links(store, node),
         "enrichment_facts": enrichment_facts(store, node),
+        "literature": paper_literature(store, node),
         "bibtex": bibtex_for(store, iri) or "",
     }
     return Page("paper.html", context, title=f.get("title") or iri)

@@ -24,6 +24,7 @@ from caikg.web.pages import base as views
 from caikg.web.pages import entity as entities
 from caikg.web.pages.browse import browse_page
 from caikg.web.pages.downloads import downloads_page
+from caikg.web.pages.literature import citations_page, foundations_markdown, foundations_page
 from caikg.web.pages.ontology import ontology_page
 
 bp = Blueprint("pages", __name__)
@@ -112,6 +113,29 @@ def browse() -> str:
     page = browse_page(store(), request.args)
     return render_template(page.template, title=page.title, search_text=request.args.get("q"),
                            **page.context)
+
+
+@bp.get("/citations")
+def citations() -> str:
+    page = citations_page(store())
+    return render_template(page.template, title=page.title, **page.context)
+
+
+MARKDOWN = "text/markdown"
+
+
+@bp.get("/foundations")
+@bp.get("/foundations.<any(md):ext>")
+def foundations(ext: str | None = None) -> Response:
+    """The outside works cited most; ``.md``: the same as a reading list ``caikg import``
+    reads."""
+    page = foundations_page(store())
+    if ext == "md":
+        body = foundations_markdown(store(), page.context["foundations"])
+        return Response(body, mimetype=MARKDOWN, headers={"Content-Disposition": "inline"})
+    alts = [Alternate(url_for("pages.foundations", ext="md"), MARKDOWN, "Markdown")]
+    html = render_template(page.template, title=page.title, alternates=alts, **page.context)
+    return Response(html, mimetype=HTML, headers={"Link": link_header(alts)})
 
 
 @bp.get("/ontology")

@@ -13,7 +13,8 @@ import math
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from caikg.rdf.xmltext import CONTROLS, NOT_XML, one_line
+from caikg.rdf.xmltext import one_line
+from caikg.web.svg.draw import fmt, safe_link, short
 
 Node = tuple[str, str, int]
 """(id, label, weight): weight is e.g. the number of works shared with the centre."""
@@ -31,28 +32,6 @@ def clean(text: object) -> str:
     """``text`` without C0 controls (replaced by spaces) or other characters XML 1.0 cannot
     hold, whitespace folded."""
     return one_line(text)
-
-
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
-
-
-def _safe_link(href: str | None) -> str | None:
-    """Only site paths and http(s) links are drawn as links."""
-    if not href:
-        return None
-    text = href.strip()
-    if CONTROLS.search(text) or NOT_XML.search(text):
-        return None
-    if text.startswith("/") and not text.startswith("//"):
-        return text
-    if text.lower().startswith(("https://", "http://")):
-        return text
-    return None
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
 def _radius(weight: int) -> float:
@@ -127,9 +106,9 @@ def network_svg(center: str, nodes: Sequence[Node], edges: Sequence[Edge],
             return
         drawn.add(key)
         (x1, y1), (x2, y2) = pos[a], pos[b]
-        out.append(f'<line x1="{_fmt(x1)}" y1="{_fmt(y1)}" x2="{_fmt(x2)}" y2="{_fmt(y2)}" '
+        out.append(f'<line x1="{fmt(x1)}" y1="{fmt(y1)}" x2="{fmt(x2)}" y2="{fmt(y2)}" '
                    f'stroke="{colour}" stroke-opacity="{opacity}" '
-                   f'stroke-width="{_fmt(width)}"/>')
+                   f'stroke-width="{fmt(width)}"/>')
 
     for node_id, _, weight in others:
         line(center, node_id, min(1 + weight, 6), "#0969da", "0.55")
@@ -156,16 +135,16 @@ def network_svg(center: str, nodes: Sequence[Node], edges: Sequence[Edge],
             anchor = "start" if dx > 1 else "end" if dx < -1 else "middle"
             if anchor == "middle":
                 ty += 10 if dy > 0 else -6
-        shown = label if is_center else _short(label)
+        shown = label if is_center else short(label, MAX_LABEL)
         fill = "#0969da" if is_center else "#ddf4ff"
-        shape = (f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(r)}" fill="{fill}" '
+        shape = (f'<circle cx="{fmt(x)}" cy="{fmt(y)}" r="{fmt(r)}" fill="{fill}" '
                  'stroke="#0550ae" stroke-width="1.5"/>')
         bold = ' font-weight="700"' if is_center else ""
-        text = (f'<text x="{_fmt(tx)}" y="{_fmt(ty)}" text-anchor="{anchor}"{bold} {halo}>'
+        text = (f'<text x="{fmt(tx)}" y="{fmt(ty)}" text-anchor="{anchor}"{bold} {halo}>'
                 f"{escape(shown)}</text>")
         weight_note = "" if is_center else f" ({weights[node_id]} shared)"
         tooltip = f"<title>{escape(label + weight_note)}</title>"
-        link = None if is_center else _safe_link(href(node_id))
+        link = None if is_center else safe_link(href(node_id))
         if link:
             out.append(f'<a href={quoteattr(link)} tabindex="-1">{tooltip}{shape}{text}</a>')
         else:
