@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the pinned front-end packages (web/package-lock.json) and copy only the files the
 # pages load into web/static/vendor/ (gitignored). Run from anywhere: bash web/vendor.sh
+# The devDependency axe-core stays in web/node_modules: only tests/web/test_accessibility.py
+# loads it, into the pages it checks; the site never serves it.
 set -euo pipefail
 
 web="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

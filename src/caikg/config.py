@@ -101,6 +101,11 @@ class Settings:
         return self.home / "exports"
 
     @property
+    def history_dir(self) -> Path:
+        """The change logs of the last builds (``caikg.build.changes``), read by the feeds."""
+        return self.home / "history"
+
+    @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
 

@@ -19,9 +19,9 @@ from caikg.web.server import keep_warm
 def test_home_lists_the_newest_papers_without_the_paper_list(store: EmbeddedStore) -> None:
     """The home page reads ten papers (``work_newest``), not every paper, and lists the same
     ones as the first page of /browse."""
-    browse._cache.pop(store, None)
+    browse.load_papers.forget(store)
     page = home_page(store)
-    assert store not in browse._cache  # the whole list was not loaded
+    assert browse.load_papers.peek(store) is None  # the whole list was not loaded
     papers = load_papers(store)
     newest = page.context["newest"]
     assert len(newest) == NEWEST
@@ -38,14 +38,13 @@ def test_home_page_html_names_the_newest(client: FlaskClient, store: EmbeddedSto
 
 def test_keep_warm_loads_the_paper_list(built_settings: object) -> None:
     store = EmbeddedStore.open(built_settings, in_memory=True)  # type: ignore[arg-type]
-    assert store not in browse._cache
+    assert browse.load_papers.peek(store) is None
     keep_warm(store, interval=0.05)
     deadline = time.monotonic() + 30
-    while store not in browse._cache and time.monotonic() < deadline:
+    while browse.load_papers.peek(store) is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    version, papers = browse._cache[store]
-    assert store.info is not None and version == store.info.version
-    assert len(papers) == 42
+    papers = browse.load_papers.peek(store)
+    assert papers is not None and len(papers) == 42
 
 
 def _quads(data: bytes, fmt: ox.RdfFormat) -> set[str]:

@@ -80,6 +80,7 @@ def _sample_bindings(store: EmbeddedStore) -> dict[str, Term]:
         "void": ox.NamedNode(str(inst.void_graph)),
         "dataset": ox.NamedNode(str(inst.dataset)),
         "prefix": ox.Literal(f"{inst.base}graph/"),
+        "base": ox.Literal(inst.base),
         "year": ox.Literal("2024", datatype=ox.NamedNode(
             "http://www.w3.org/2001/XMLSchema#integer")),
         "system": first("SELECT ?s WHERE { ?c <https://w3id.org/caikg/ontology#system> ?s } "
@@ -105,6 +106,7 @@ APP_CALLS: dict[str, tuple[str, ...]] = {
     "venue_description": ("venue",), "venue_works": ("venue",),
     "technique_paper_counts": ("scheme",),
     "dataset_version": ("void", "dataset"), "dataset_staging_graphs": ("prefix",),
+    "entity_pages": ("base",),
     "work_statements": ("paper",), "paper_systems": ("paper",), "paper_submissions": ("paper",),
     "system_facts": ("system",), "claim_comparison": ("baseline",),
 }

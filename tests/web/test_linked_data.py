@@ -133,7 +133,14 @@ def link_header_alternates(value: str) -> dict[str, str]:
 
 
 def expected_twins(path: str) -> dict[str, str]:
-    return {f"{path}.{f.ext}": f.media_type for f in FORMATS}
+    twins = {f"{path}.{f.ext}": f.media_type for f in FORMATS}
+    if path.split("/")[1] in {"technique", "person"}:  # and their Atom feed
+        twins[f"{path}.atom"] = "application/atom+xml"
+    if path.split("/")[1] in {"paper", "technique"}:  # and their citation records
+        twins.update({f"{path}.bib": "application/x-bibtex",
+                      f"{path}.ris": "application/x-research-info-systems",
+                      f"{path}.csl.json": "application/vnd.citationstyles.csl+json"})
+    return twins
 
 
 def csp_directives(value: str) -> dict[str, list[str]]:

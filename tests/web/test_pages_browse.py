@@ -37,6 +37,11 @@ def column(store: EmbeddedStore, query: str, var: str = "x") -> list[str]:
     return [row[var].value for row in store.query(PREFIXES + query)]
 
 
+DATA_BLOCKS = {"application/json", "application/ld+json"}
+"""``<script>`` types that are data (JSON, the JSON-LD of entity pages), never run: the CSP
+lets them be."""
+
+
 class Page(HTMLParser):
     """Links, ids, checkboxes and inline code of an HTML page."""
 
@@ -55,7 +60,7 @@ class Page(HTMLParser):
             self.links.append(a["href"] or "")
         if a.get("id"):
             self.ids.append(a["id"] or "")
-        if tag == "script" and not a.get("src"):
+        if tag == "script" and not a.get("src") and a.get("type") not in DATA_BLOCKS:
             self.inline.append("inline <script>")
         if "style" in a:
             self.inline.append(f"style= on <{tag}>")

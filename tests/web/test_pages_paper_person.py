@@ -303,7 +303,13 @@ def test_network_svg_on_person_page(client: FlaskClient, store: EmbeddedStore) -
     m = re.search(r"<svg.*?</svg>", html, flags=re.DOTALL)
     assert m
     root = ET.fromstring(m.group(0))
-    assert root.get("role") == "img" and root.get("aria-label")
+    # a named group, not an image: an image's links are hidden from assistive technology
+    assert root.get("role") == "group" and root.get("aria-label")
+    desc = root.find(f"{SVG}desc")
+    assert desc is not None and root.get("aria-describedby") == desc.get("id")
+    # every co-author link is in the Tab order and named by its <title>
+    assert all(a.get("tabindex") is None and (a.findtext(f"{SVG}title") or "").strip()
+               for a in root.iter(f"{SVG}a"))
     assert root.get("viewBox")
     assert root.find(f"{SVG}title") is not None and root.find(f"{SVG}desc") is not None
     links = {a.get("href") for a in root.iter(f"{SVG}a")}
@@ -431,7 +437,10 @@ def test_bib_download(client: FlaskClient, store: EmbeddedStore) -> None:
 
 
 # -- safety -------------------------------------------------------------------------------
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", flags=re.IGNORECASE)
+INLINE_SCRIPT = re.compile(r'<script(?![^>]*\b(?:src=|type="application/(?:ld\+)?json"))[^>]*>',
+                           flags=re.IGNORECASE)
+"""A ``<script>`` that would run inline: neither loaded (``src``) nor a data block (JSON, the
+JSON-LD of entity pages), which the CSP lets be."""
 
 
 def assert_safe_markup(html: str) -> None:
@@ -498,8 +507,10 @@ paper:script-alert-1-script a schema:ScholarlyArticle , fabio:ResearchPaper ;
     assert "<img src=x" not in paper_html and "<svg onload" not in paper_html
     assert "&lt;svg onload=alert(1)&gt;" in paper_html  # printed name, escaped
     assert "<b>Sample</b>" not in paper_html
+    # the names as text: escaped in the markup, and in the JSON-LD (``<``, ``>`` as \u003c…)
     assert_safe_markup(paper_html.replace("onerror=alert(1)&gt;", "").replace(
-        "onload=alert(1)&gt;", ""))
+        "onload=alert(1)&gt;", "").replace("onerror=alert(1)\\u003e", "").replace(
+        "onload=alert(1)\\u003e", ""))
     person_html = page(client, "/person/img-src-x-onerror-alert-1")
     assert "<img src=x" not in person_html
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in person_html

@@ -9,17 +9,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from caikg.build import changes, void
 from caikg.build import enrichment_graph as enrichment
 from caikg.build import literature_graph as literature
-from caikg.build import void
 from caikg.build.record import read_curated
 from caikg.config import Settings
-from caikg.export.dumps import write_build_exports
+from caikg.export.dumps import render_build_exports, write_rendered_exports
 from caikg.rdf.namespaces import Instances
 from caikg.rdf.sources import SourceError, SourceSet, read_sources, rebase_sources
 from caikg.store.base import BuildInfo
 from caikg.store.embedded import EmbeddedStore, build_lock, data_version, load_graphs
 from caikg.store.factory import PublishError, publish_build, store_location
+from caikg.store.pool.memory import malloc_trim
 from caikg.validation.report import ValidationReport, validate_sources
 
 Progress = Callable[[str], None]
@@ -116,6 +117,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
 
     done = _timed(progress, "[2/5] validating with SHACL")
     report = validate_sources(data, settings)
+    malloc_trim()  # the validation's store is gone: its pages back before the next stages
     done()
     if not report.conforms:
         raise BuildError(f"the data does not conform to the shapes "
@@ -135,6 +137,14 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     staging = EmbeddedStore.in_memory({str(inst.curated_graph): data.triples}, settings.base_iri,
                                       version)
     graphs[str(inst.void_graph)] = void.describe(staging, version, modified=built_at)
+    # The Turtle dump is rendered now, from the store in memory, and that store let go before
+    # the load: Oxigraph's bulk loader needs ~0.5 GB at 1M triples, and the two together were
+    # the build's peak (1.6 GB). It is written once the store is published.
+    load_graphs(staging, {g: t for g, t in graphs.items() if g != str(inst.curated_graph)})
+    rendered = render_build_exports(staging)
+    works = changes.snapshot(staging)  # for the change log of this build (changes.py)
+    del staging
+    malloc_trim()  # give its pages back: the loader's large buffers are fresh mappings
     done()
 
     done = _timed(progress, f"[4/5] loading the store ({store_location(settings)})")
@@ -146,7 +156,7 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
         + ([str(settings.enrichment_file)] if enriched is not None else [])
         + [str(p) for p in literature.files(settings).values()],
     )
-    with build_lock(settings):
+    with build_lock(settings), changes.recorded(settings, works, info, progress):
         try:
             store_dir = publish_build(settings, graphs, info, progress)
         except PublishError as exc:
@@ -154,9 +164,8 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     done()
 
     done = _timed(progress, "[5/5] writing the Turtle dump")
-    load_graphs(staging, {g: t for g, t in graphs.items() if g != str(inst.curated_graph)})
     try:
-        for path in write_build_exports(staging, settings.exports_dir, version):
+        for path in write_rendered_exports(rendered, settings.exports_dir, version):
             progress(f"      {path}")
     except OSError as exc:  # the store is built: the dump will be written on first use
         progress(f"      cannot write the dump ({exc}); it will be written when first asked for")

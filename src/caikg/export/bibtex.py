@@ -125,6 +125,7 @@ class Work:
     openreview_id: str | None = None
     url: str | None = None
     authors: list[tuple[str, str]] = field(default_factory=list)  # (printed name, name)
+    issued: str | None = None  # dcterms:issued, when the record states a day
 
     def entry(self) -> tuple[str, list[tuple[str, str]]]:
         """The entry type and the (field, already escaped value) pairs."""
@@ -164,14 +165,34 @@ class Work:
             return f"{self.series_name} ({self.venue_name})"
         return self.series_name or self.venue_name or ""
 
+    @property
+    def published_in(self) -> str | None:
+        """``"journal"`` or ``"conference"`` for a work published at a venue edition (what
+        makes an ``@article`` or an ``@inproceedings``), else None."""
+        if self.is_blog or self.status != PUBLISHED or self.venue_kind != "edition":
+            return None
+        return "journal" if self.series_kind == "journal" else "conference"
+
+    @property
+    def container_title(self) -> str | None:
+        """The ``journal`` or ``booktitle`` of the BibTeX entry; a blog's name."""
+        if self.is_blog:
+            return self.venue_name
+        if self.published_in == "journal":
+            return self.series_name or self.venue_name
+        if self.published_in == "conference":
+            return self._booktitle() or None
+        return None
+
     def key(self) -> str:
         family = family_name(self.authors[0][1] or self.authors[0][0]) if self.authors else None
         return cite_key(family, self.year, self.title)
 
-    def bibtex(self) -> str:
+    def bibtex(self, key: str | None = None) -> str:
+        """The entry, keyed ``key`` (default :meth:`key`)."""
         kind, fields = self.entry()
         width = max(len(name) for name, _ in fields)
-        lines = [f"@{kind}{{{self.key()},"]
+        lines = [f"@{kind}{{{key or self.key()},"]
         for name, text in fields:
             lines.append(f"  {name.ljust(width)} = {{{text}}},")
         lines.append("}")
@@ -210,13 +231,35 @@ def work_for(store: KnowledgeStore, iri: str) -> Work | None:
         node = ox.NamedNode(iri)
     except ValueError:  # not an IRI at all (e.g. a path with spaces or angle brackets)
         return None
-    rows = store.select("paper_facts", paper=node)
+    return _work(iri, store.select("paper_facts", paper=node),
+                 store.select("paper_authors", paper=node))
+
+
+def works(store: KnowledgeStore) -> dict[str, Work]:
+    """Every work of the graph by IRI, read with two whole-graph queries (``paper_facts`` and
+    ``paper_authors`` with no paper bound): the same :class:`Work` as :func:`work_for`."""
+    facts: dict[str, list[Row]] = {}
+    for row in store.select("paper_facts"):
+        facts.setdefault(_value(row.get("paper")) or "", []).append(row)
+    authors: dict[str, list[Row]] = {}
+    for row in store.select("paper_authors"):
+        authors.setdefault(_value(row.get("paper")) or "", []).append(row)
+    found: dict[str, Work] = {}
+    for iri, rows in facts.items():
+        ordered = sorted(authors.get(iri, []), key=lambda r: int(_value(r["position"]) or 0))
+        work = _work(iri, rows, ordered)
+        if work is not None:
+            found[iri] = work
+    return found
+
+
+def _work(iri: str, rows: list[Row], author_rows: list[Row]) -> Work | None:
     title = _first(rows, "title")
     if title is None:
         return None
     authors: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for row in store.select("paper_authors", paper=node):
+    for row in author_rows:
         person = _value(row["person"]) or ""
         if person in seen:
             continue
@@ -230,7 +273,8 @@ def work_for(store: KnowledgeStore, iri: str) -> Work | None:
         series_name=_first(rows, "seriesName"), series_acronym=_first(rows, "seriesAcronym"),
         series_kind=_first(rows, "seriesKind"), arxiv_id=_first(rows, "arxivId"),
         doi=_first(rows, "doi"), openreview_id=_first(rows, "openReviewId"),
-        url=_first(rows, "page") or _first(rows, "url"), authors=authors)
+        url=_first(rows, "page") or _first(rows, "url"), authors=authors,
+        issued=_first(rows, "issued"))
 
 
 def bibtex_for(store: KnowledgeStore, iri: str) -> str | None:

@@ -75,15 +75,26 @@ def export_path(exports_dir: Path, version: str, fmt: Format) -> Path:
     return exports_dir / version / f"caikg.{fmt.extension}"
 
 
-def write_build_exports(store: KnowledgeStore, exports_dir: Path, version: str) -> list[Path]:
-    """Write the :data:`BUILD_EXPORTS` of ``store`` (the data of a build) atomically."""
+def render_build_exports(store: KnowledgeStore) -> dict[str, bytes]:
+    """The :data:`BUILD_EXPORTS` of ``store`` (the data of a build), by format name: rendered
+    while the build still holds the data in memory, written once the store is published."""
+    return {name: export_bytes(store, EXPORT_FORMATS[name]) for name in BUILD_EXPORTS}
+
+
+def write_rendered_exports(rendered: dict[str, bytes], exports_dir: Path, version: str
+                           ) -> list[Path]:
+    """Write exports of :func:`render_build_exports` atomically; return their paths."""
     written = []
-    for name in BUILD_EXPORTS:
-        fmt = EXPORT_FORMATS[name]
-        path = export_path(exports_dir, version, fmt)
-        write_atomically(path, export_bytes(store, fmt))
+    for name, data in rendered.items():
+        path = export_path(exports_dir, version, EXPORT_FORMATS[name])
+        write_atomically(path, data)
         written.append(path)
     return written
+
+
+def write_build_exports(store: KnowledgeStore, exports_dir: Path, version: str) -> list[Path]:
+    """Write the :data:`BUILD_EXPORTS` of ``store`` (the data of a build) atomically."""
+    return write_rendered_exports(render_build_exports(store), exports_dir, version)
 
 
 def export(store: KnowledgeStore, fmt: Format, output: Path | None,

@@ -1,8 +1,9 @@
-"""The one registry of formats: every result, RDF and table format caikg reads or writes, with
-its media type, file extension, the names the ``format`` (or ``output``) parameter accepts, its
-W3C format IRI and its pyoxigraph counterpart. Every module reads formats from here: the
-SPARQL endpoint and its result writers, the entity twins, the dumps, the source reader, the
-API tables and the service description."""
+"""The one registry of formats: every result, RDF, table, feed and citation format caikg reads
+or writes, with its media type, file extension, the names the ``format`` (or ``output``)
+parameter accepts, its W3C format IRI and its pyoxigraph counterpart. Every module reads
+formats from here: the SPARQL endpoint and its result writers, the entity twins (RDF and
+citation records), the dumps, the source reader, the API tables and the service description;
+each picks the formats of its kind, so a citation format is never a SPARQL result or a dump."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ class Format:
     extension: str
     """File extension of a dump or an entity twin (``/paper/x.ttl``)."""
     kind: str
-    """``"results"`` (SELECT/ASK), ``"graph"`` (RDF), ``"table"`` (API tables) or ``"source"``
-    (read only, from data files)."""
+    """``"results"`` (SELECT/ASK), ``"graph"`` (RDF), ``"table"`` (API tables), ``"source"``
+    (read only, from data files), ``"feed"`` (the Atom feeds of changes) or ``"citation"``
+    (citation records of works: twins of the paper and technique pages and of paper lists)."""
     aliases: tuple[str, ...] = ()
     w3c: str | None = None
     """Local name under http://www.w3.org/ns/formats/ (service description)."""
@@ -50,6 +52,8 @@ class Format:
         charset where the media type does not imply it (``text/csv; charset=utf-8``)."""
         if self.kind == "results":
             return self.results_format.media_type
+        if self.kind == "citation" and not self.media_type.endswith("json"):
+            return self.media_type + "; charset=utf-8"
         return self.media_type
 
     @property
@@ -87,6 +91,13 @@ FORMATS: tuple[Format, ...] = (
     # tables of the API and of the record pages (/compare.csv, /api/...?format=csv)
     Format("json", "JSON", "application/json", "json", "table", ("json",)),
     Format("csv", "CSV", "text/csv", "csv", "table", ("csv",)),
+    # the feeds of works added or changed per data version (/feed.atom, /technique/<slug>.atom)
+    Format("atom", "Atom feed", "application/atom+xml", "atom", "feed", ("atom",)),
+    # citation records of works (/paper/<slug>.ris, /technique/<slug>.ris, /browse.ris?q=…)
+    Format("bibtex", "BibTeX", "application/x-bibtex", "bib", "citation", ("bibtex", "bib")),
+    Format("ris", "RIS", "application/x-research-info-systems", "ris", "citation", ("ris",)),
+    Format("csljson", "CSL-JSON", "application/vnd.citationstyles.csl+json", "csl.json",
+           "citation", ("csl-json", "csljson", "csl")),
 )
 
 RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
@@ -97,6 +108,10 @@ TABLE_FORMATS = tuple(f for f in FORMATS if f.kind == "table")
 """For the API's and the record pages' tables."""
 TWIN_FORMATS = tuple(f for f in GRAPH_FORMATS if f.twin)
 """An entity page's machine twins."""
+CITATION_FORMATS = tuple(f for f in FORMATS if f.kind == "citation")
+"""Citation records: twins of the pages that list works (a paper, a technique, a paper list)."""
+FEED_FORMAT = next(f for f in FORMATS if f.kind == "feed")
+"""Atom: the feeds of changes of the whole graph, a technique and a person."""
 RESULT_BY_KEY = {f.key: f for f in RESULT_FORMATS}
 GRAPH_BY_KEY = {f.key: f for f in GRAPH_FORMATS}
 SOURCE_SUFFIXES: dict[str, ox.RdfFormat] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -213,10 +214,18 @@ def load_graphs(store: EmbeddedStore, graphs: Mapping[str, Iterable[ox.Triple]])
     _load_graphs(store._store, graphs)
 
 
+LOAD_CHUNK = 250_000
+"""Quads per call of Oxigraph's bulk loader. One call over a million quads buffers ~860 MiB
+(the build's peak memory); calls of 250,000 buffer ~230 MiB, in about the same time, at the
+cost of a few more files in the store (measured on 1M triples, docs/BENCHMARKS.md)."""
+
+
 def _load_graphs(store: ox.Store, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
     for name, triples in graphs.items():
         g = ox.NamedNode(name)
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+        quads = (ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+        while chunk := list(itertools.islice(quads, LOAD_CHUNK)):
+            store.bulk_extend(chunk)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from caikg.config import Settings
 from caikg.store.base import BuildInfo, Executor, KnowledgeStore, StoreError
-from caikg.store.embedded import EmbeddedStore, write_store
+from caikg.store.embedded import EmbeddedStore, current_store_dir, write_store
 from caikg.store.pool.executor import QueryExecutor
 from caikg.store.pool.store import PooledStore
 from caikg.store.remote.client import RemoteError
@@ -67,6 +67,17 @@ def publish_build(settings: Settings, graphs: Mapping[str, Sequence[ox.Triple]],
                                "build") from None
         return None
     return write_store(settings, graphs, info)
+
+
+def published_store(settings: Settings) -> KnowledgeStore | None:
+    """The build being served now (the one the next build replaces), None before the first
+    build; raises :class:`StoreError` when it cannot be read (a remote store that does not
+    answer, a store directory that cannot be opened)."""
+    if settings.remote:
+        remote = RemoteStore(settings)
+        return remote if remote.info is not None else None
+    path = current_store_dir(settings)
+    return EmbeddedStore.open_path(path) if path is not None else None
 
 
 def store_location(settings: Settings) -> str:

@@ -11,7 +11,7 @@ from caikg.store.factory import open_backend
 from caikg.web import filters
 from caikg.web.caching import install as install_caching
 from caikg.web.pages import base as views
-from caikg.web.routes import api, home, pages, record, sparql
+from caikg.web.routes import api, cite, discovery, feeds, home, pages, record, sparql
 
 YASGUI_STYLE_HASH = "sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk="
 """The one fixed <style> element YASGUI 4.6.2's results table injects (web/vendor.sh prints
@@ -61,8 +61,12 @@ def create_app(settings: Settings, store: KnowledgeStore | None = None,
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
+    # before pages: /paper/<slug>/cite must match before /<kind>/<path:rest> does
+    app.register_blueprint(cite.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(record.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(discovery.bp)
 
     @app.before_request
     def request_limits() -> None:

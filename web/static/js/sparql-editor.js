@@ -8,6 +8,14 @@
  * proxy, no remote endpoints in the endpoint catalogue.
  *
  * ?example=NAME (or #example-NAME) in the page URL opens that example.
+ *
+ * Accessibility (WCAG 2.1 AA, checked by tests/web/test_accessibility.py with axe-core): the
+ * editor's own markup is completed here, never by editing the vendored files. CodeMirror takes
+ * its input in a contenteditable element inside its scroller (so the keyboard can scroll it)
+ * named "SPARQL query" and described by the page's keyboard hint (#editor-keys: Tab indents,
+ * Escape then Tab moves on; YASQE's Escape leaves the editor). accessibleEditor() names the
+ * controls YASGUI leaves unnamed, gives the results table's row-number column a header, and
+ * moves the "add tab" button out of the tab list (a tablist may hold only tabs).
  */
 (function () {
   "use strict";
@@ -104,6 +112,101 @@
     });
   }
 
+  var KEYS_HINT = "editor-keys";
+
+  function each(root, selector, fn) {
+    Array.prototype.forEach.call(root.querySelectorAll(selector), fn);
+  }
+
+  function nameIfUnnamed(el, name) {
+    if (name && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby") &&
+        !(el.labels && el.labels.length)) {
+      el.setAttribute("aria-label", name);
+    }
+  }
+
+  /* Names, roles and structure YASGUI's markup lacks; idempotent, run whenever it redraws. */
+  function completeMarkup(root) {
+    each(root, "input.autocomplete", function (el) { nameIfUnnamed(el, "SPARQL endpoint"); });
+    // the query text: CodeMirror's contenteditable input (or its textarea)
+    each(root, ".CodeMirror-code[contenteditable], .CodeMirror textarea", function (el) {
+      if (el.tagName !== "TEXTAREA" && el.getAttribute("role") !== "textbox") {
+        el.setAttribute("role", "textbox");
+        el.setAttribute("aria-multiline", "true");
+      }
+      nameIfUnnamed(el, "SPARQL query");
+      if (document.getElementById(KEYS_HINT) && !el.getAttribute("aria-describedby")) {
+        el.setAttribute("aria-describedby", KEYS_HINT);
+      }
+    });
+    // the settings menu's selects follow a label that is not tied to them
+    each(root, ".selector select", function (el) {
+      var label = el.parentNode.querySelector(".selectorLabel");
+      nameIfUnnamed(el, label && label.textContent.trim());
+    });
+    // the settings menu's text fields: "Arguments" (name, value), "Default Graphs" (IRI) …
+    each(root, ".textSetting", function (wrapper) {
+      var label = wrapper.querySelector("label");
+      var text = label ? label.textContent.trim() : "Setting";
+      each(wrapper, ".textRow", function (row) {
+        var fields = row.querySelectorAll("input");
+        if (fields.length !== 2) return;
+        nameIfUnnamed(fields[0], text + ": name");
+        nameIfUnnamed(fields[1], text + ": value");
+      });
+      each(wrapper, ".graphInput input", function (el) { nameIfUnnamed(el, text + ": IRI"); });
+    });
+    // YASR marks unavailable buttons with a class only: say so (and exempt them from contrast)
+    each(root, ".yasr_btn", function (el) {
+      var disabled = el.classList.contains("disabled");
+      if (disabled && el.getAttribute("aria-disabled") !== "true") {
+        el.setAttribute("aria-disabled", "true");
+      } else if (!disabled && el.hasAttribute("aria-disabled")) {
+        el.removeAttribute("aria-disabled");
+      }
+    });
+    each(root, "select.tableSizer", function (el) {
+      var label = el.parentNode.querySelector(".pageSizerLabel");
+      nameIfUnnamed(el, (label ? label.textContent.replace(/[:\s]+$/, "") : "") || "Page size");
+    });
+    // the results table's row-number column has an empty header
+    each(root, ".yasr table thead th", function (th) {
+      if (th.textContent.trim()) return;
+      var title = th.querySelector(".dt-column-title") || th;
+      title.textContent = "#";
+    });
+  }
+
+  /* YASGUI puts its "add tab" button inside role=tablist, which may hold only tabs: move it
+   * after the list. The button's holder is also YASGUI's insertion point for new tabs, so the
+   * holder goes and new tabs are appended to the list instead. */
+  function moveAddTabButton(yasgui) {
+    var tabs = yasgui.tabElements;
+    var list = tabs && tabs._tabsListEl;
+    var holder = tabs && tabs.addTabEl;
+    if (!list || !holder || holder.parentNode !== list || !list.parentNode) return;
+    var bar = document.createElement("div");
+    bar.className = "caikg-tabbar";
+    list.parentNode.insertBefore(bar, list);
+    bar.appendChild(list);
+    var button = holder.querySelector("button");
+    if (button) bar.appendChild(button);
+    list.removeChild(holder);
+    tabs.addTabEl = null; // drawTab inserts before addTabEl, or appends when it is null
+  }
+
+  function accessibleEditor(yasgui, root) {
+    moveAddTabButton(yasgui);
+    completeMarkup(root);
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; completeMarkup(root); });
+    }).observe(root, { childList: true, subtree: true, attributes: true,
+                       attributeFilter: ["class"] });
+  }
+
   function start() {
     var root = document.getElementById("yasgui");
     if (!root || typeof window.Yasgui === "undefined") return;
@@ -139,6 +242,9 @@
     };
 
     var yasgui = new Yasgui(root, {
+      // focus stays where the reader is: at the top of the page (skip link first), not
+      // inside the editor, where Tab indents
+      autofocus: false,
       requestConfig: { endpoint: config.endpoint, method: "POST" },
       copyEndpointOnNewTab: true,
       corsProxy: undefined,
@@ -150,6 +256,10 @@
       tabName: "Query",
       yasqe: {
         value: initial,
+        // CodeMirror's input inside its scroller: screen readers read it, and the keyboard
+        // reaches (and scrolls) the scrolling region
+        inputStyle: "contenteditable",
+        screenReaderLabel: "SPARQL query",
         autocompleters: ["caikg-prefixes", "variables"],
         prefixCcApi: null,
         createShortLink: undefined
@@ -171,6 +281,7 @@
     };
     if (requested) yasgui.getTab().setName(requested.title);
     renderExamples(document.getElementById("caikg-example-list"), config, load);
+    accessibleEditor(yasgui, root);
     window.caikgYasgui = yasgui; // for tests and the curious
   }
 

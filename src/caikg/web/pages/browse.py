@@ -18,8 +18,6 @@ parameters are ignored and invalid values are reported, never an error.
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -27,7 +25,7 @@ from urllib.parse import urlencode
 
 from caikg.rdf.names import normalize_name
 from caikg.store.base import KnowledgeStore
-from caikg.web.pages.base import Page, plain
+from caikg.web.pages.base import Page, per_data_version, plain
 from caikg.web.pages.section import notation_key
 
 PAGE_SIZE = 50
@@ -75,23 +73,10 @@ def _status_key(iri: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", local).lower()
 
 
-_cache: weakref.WeakKeyDictionary[KnowledgeStore, tuple[str, list[Paper]]] = \
-    weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
+@per_data_version
 def load_papers(store: KnowledgeStore) -> list[Paper]:
-    """Every work, newest first then by title (cached per store and data version: a store
-    served by worker processes or a remote server changes with every build)."""
-    version = store.info.version if store.info else ""
-    with _lock:
-        cached = _cache.get(store)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    papers = _load(store)
-    with _lock:
-        _cache[store] = (version, papers)
-    return papers
+    """Every work, newest first then by title (cached per store and data version)."""
+    return _load(store)
 
 
 def _load(store: KnowledgeStore) -> list[Paper]:
@@ -241,12 +226,30 @@ def _sort_key(facet: str) -> Callable[[FacetValue], tuple[Any, ...]]:
     return lambda v: (-v.count, v.label.casefold())
 
 
-def browse_page(store: KnowledgeStore, args: Args) -> Page:
-    papers = load_papers(store)
+def _known(papers: list[Paper]) -> dict[str, dict[str, str]]:
     known: dict[str, dict[str, str]] = {f: {} for f in FACETS}
     for p in papers:
         for facet, vals in p.values.items():
             known[facet].update(vals)
+    return known
+
+
+def _title(q: str) -> str:
+    return f"Papers matching “{q}”" if q else "Papers"
+
+
+def matching_papers(store: KnowledgeStore, args: Args) -> tuple[list[Paper], str]:
+    """Every paper the browser lists for ``args`` (all pages, in the browser's order) and the
+    page's title: what the citation exports of a search contain."""
+    papers = load_papers(store)
+    q, selected, _, _ = _parse(args, _known(papers), store.instances.base)
+    words = fold(q).split()
+    return [p for p in papers if _matches(p, words, selected)], _title(q)
+
+
+def browse_page(store: KnowledgeStore, args: Args) -> Page:
+    papers = load_papers(store)
+    known = _known(papers)
     q, selected, page, messages = _parse(args, known, store.instances.base)
     words = fold(q).split()
     results = [p for p in papers if _matches(p, words, selected)]
@@ -282,8 +285,7 @@ def browse_page(store: KnowledgeStore, args: Args) -> Page:
         if page_links and page_links[-1][0] is not None and n - (page_links[-1][0] or 0) > 1:
             page_links.append((None, ""))
         page_links.append((n, _query_string(q, selected, n)))
-    title = f"Papers matching “{q}”" if q else "Papers"
-    return Page("browse.html", title=title, context={
+    return Page("browse.html", title=_title(q), context={
         "q": q, "results": shown, "total": len(results), "all_count": len(papers),
         "facets": facets, "active": active, "messages": messages,
         "page": page, "pages": pages, "page_links": page_links,

@@ -1,5 +1,6 @@
 """The downloads page: the dataset dumps with their media types, the VoID description of the
-dataset (``{base}dataset`` in the void graph), the data version and the SPARQL endpoint."""
+dataset (``{base}dataset`` in the void graph), the data version, the SPARQL endpoint and how to
+cite the dataset (:func:`~caikg.web.pages.citations.dataset_citation`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pyoxigraph as ox
 from caikg.export.dumps import EXPORT_FORMATS
 from caikg.store.base import KnowledgeStore
 from caikg.web.pages.base import Page, plain
+from caikg.web.pages.citations import dataset_citation
 
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -49,4 +51,5 @@ def downloads_page(store: KnowledgeStore) -> Page:
         "version": store.info.version if store.info else None,
         "built_at": store.info.built_at if store.info else None,
         "triples": len(store),
+        "citation": dataset_citation(store),
     })

@@ -14,6 +14,7 @@ from caikg.export.bibtex import bibtex_for
 from caikg.rdf.namespaces import BIBO, CAIKG, FABIO
 from caikg.store.base import KnowledgeStore, Row
 from caikg.web.pages.base import Page, plain, value, view
+from caikg.web.pages.discovery import citation_of
 from caikg.web.pages.literature import paper_literature
 from caikg.web.pages.provenance import Provenance, provenance
 
@@ -290,5 +291,6 @@ def paper_page(store: KnowledgeStore, iri: str) -> Page | None:
         "enrichment_facts": enrichment_facts(store, node),
         "literature": paper_literature(store, node),
         "bibtex": bibtex_for(store, iri) or "",
+        "citation": citation_of(iri, f, [a["stated"] or a["name"] for a in authors]),
     }
     return Page("paper.html", context, title=f.get("title") or iri)

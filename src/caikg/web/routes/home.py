@@ -15,15 +15,18 @@ from caikg.web.context import executor as _executor
 from caikg.web.context import settings as _settings
 from caikg.web.context import store as _store
 from caikg.web.pages.home import home_page
+from caikg.web.routes.pages import feed_alternate, link_header
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     page = home_page(_store())
-    return render_template(page.template, title=page.title, formats=EXPORT_FORMATS,
-                           **page.context)
+    alts = [feed_alternate("/")]  # the feed of the whole graph (routes/feeds.py)
+    html = render_template(page.template, title=page.title, formats=EXPORT_FORMATS,
+                           alternates=alts, **page.context)
+    return Response(html, mimetype="text/html", headers={"Link": link_header(alts)})
 
 
 @bp.get("/healthz")

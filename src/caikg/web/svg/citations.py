@@ -9,7 +9,12 @@ barycentre heuristic), which keeps most lines short. Every node is a link, its l
 shortened title and its ``<title>`` tooltip the full title, year and counts; outside works are
 squares, curated works circles (so the two differ without colour). No script is needed, the
 same data always give the same picture, and all text is XML-escaped and stripped of characters
-XML cannot carry.
+XML cannot carry. The map is ``role="group"`` (named and described), not ``role="img"``, whose
+children would be hidden from assistive technology: each link is named by its ``<title>``
+(the full title, not the shortened label; an ``aria-label`` would have to contain the visible
+label, ellipsis and all, WCAG 2.5.3). The links stay out of the Tab order (up to
+:data:`MAX_NODES` of them would bury the rest of the page); the page lists the same citations
+as ordinary links right after the map.
 """
 
 from __future__ import annotations
@@ -100,9 +105,11 @@ def layout(nodes: Sequence[MapNode], edges: Sequence[Edge], max_rows: int = MAX_
 
 
 def citation_map_svg(nodes: Sequence[MapNode], edges: Sequence[Edge], *,
-                     title: str = "Citation map", max_rows: int = MAX_ROWS) -> str:
+                     title: str = "Citation map", max_rows: int = MAX_ROWS,
+                     ident: str = "citation-map") -> str:
     """An SVG drawing of ``nodes`` joined by ``edges`` (an arrow from the citing work to the
-    cited one); edges whose ends are not drawn are left out."""
+    cited one); edges whose ends are not drawn are left out. ``ident`` prefixes the ids of the
+    title and description (unique within the page)."""
     clean_nodes = [MapNode(n.id, one_line(n.title) or n.id, n.year, n.href, n.outside)
                    for n in nodes]
     unique = {n.id: n for n in clean_nodes}
@@ -145,10 +152,10 @@ def citation_map_svg(nodes: Sequence[MapNode], edges: Sequence[Edge], *,
                "citing work to the cited one; circles are curated works, squares outside works.")
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" class="citation-map" '
-        f"aria-label={quoteattr(heading)}>",
-        f"<title>{escape(heading)}</title>",
-        f"<desc>{escape(summary)}</desc>",
+        f'width="{width}" height="{height}" role="group" class="citation-map" '
+        f"aria-label={quoteattr(heading)} aria-describedby={quoteattr(ident + '-desc')}>",
+        f"<title id={quoteattr(ident + '-title')}>{escape(heading)}</title>",
+        f"<desc id={quoteattr(ident + '-desc')}>{escape(summary)}</desc>",
         '<defs><marker id="cite-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,1 L9,5 L0,9 z" '
         'fill="#57606a"/></marker></defs>',

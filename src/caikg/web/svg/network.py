@@ -3,8 +3,13 @@
 The centre node sits in the middle and the other nodes on an ellipse around it, most frequent
 first (clockwise from the top), so the same data always gives the same picture and no script
 is needed. Every piece of text is XML-escaped and stripped of characters XML cannot carry; the
-result is a well-formed ``<svg>`` element with ``role="img"``, ``<title>``, ``<desc>`` and a
-``viewBox`` so that it scales down on phones.
+result is a well-formed ``<svg>`` element with a ``<title>``, a ``<desc>`` and a ``viewBox`` so
+that it scales down on phones.
+
+The drawing is ``role="group"`` with a name and a description, not ``role="img"``: its
+co-authors are links, in the Tab order, each named by its ``<title>`` (the full name and the
+shared works, where the label may be shortened), and the children of an image are hidden from
+assistive technology.
 """
 
 from __future__ import annotations
@@ -62,11 +67,12 @@ def _ring_order(nodes: list[Node], edges: Sequence[Edge]) -> list[Node]:
 
 def network_svg(center: str, nodes: Sequence[Node], edges: Sequence[Edge],
                 href: Callable[[str], str | None], *, max_nodes: int = MAX_NODES,
-                title: str | None = None) -> str:
+                title: str | None = None, ident: str = "coauthor-network") -> str:
     """An SVG drawing of ``center`` and its neighbours ``nodes`` joined by ``edges``.
 
     At most ``max_nodes`` nodes are drawn (the centre and the heaviest others); edges whose
-    ends are not drawn are left out. ``href(id)`` gives the link of a node or None.
+    ends are not drawn are left out. ``href(id)`` gives the link of a node or None. ``ident``
+    prefixes the ids of the title and description (unique within the page).
     """
     labels = {node_id: clean(label) for node_id, label, _ in nodes}
     center_label = labels.get(center) or clean(center)
@@ -92,10 +98,10 @@ def network_svg(center: str, nodes: Sequence[Node], edges: Sequence[Edge],
             label for _, label, _ in ranked) + "."
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" class="network" '
-        f"aria-label={quoteattr(heading)}>",
-        f"<title>{escape(heading)}</title>",
-        f"<desc>{escape(summary)}</desc>",
+        f'width="{WIDTH}" height="{HEIGHT}" role="group" class="network" '
+        f"aria-label={quoteattr(heading)} aria-describedby={quoteattr(ident + '-desc')}>",
+        f"<title id={quoteattr(ident + '-title')}>{escape(heading)}</title>",
+        f"<desc id={quoteattr(ident + '-desc')}>{escape(summary)}</desc>",
         '<g class="edges" stroke="#8c959f" stroke-linecap="round">',
     ]
     drawn: set[tuple[str, str]] = set()
@@ -146,7 +152,7 @@ def network_svg(center: str, nodes: Sequence[Node], edges: Sequence[Edge],
         tooltip = f"<title>{escape(label + weight_note)}</title>"
         link = None if is_center else safe_link(href(node_id))
         if link:
-            out.append(f'<a href={quoteattr(link)} tabindex="-1">{tooltip}{shape}{text}</a>')
+            out.append(f"<a href={quoteattr(link)}>{tooltip}{shape}{text}</a>")
         else:
             out.append(f"<g>{tooltip}{shape}{text}</g>")
     out.append("</g>")
