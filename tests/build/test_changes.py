@@ -168,7 +168,7 @@ def test_the_log_is_written_only_when_the_block_succeeds(settings: Settings) -> 
     with changes.recorded(settings, works, info("v1")) as log:
         assert log is not None and [f.title for f in log.added] == ["Alpha"]
     written = sorted(p.name for p in settings.history_dir.iterdir())
-    assert written == ["20260102T030405Z-v1.json"]
+    assert written == ["20260102T030405Z-v1.json", "works-v1.json"]  # the log, the works
     assert [c.version for c in changes.read_history(settings)] == ["v1"]
     assert changes.read_history(settings, until="2026-01-01T00:00:00Z") == []
 
@@ -180,7 +180,8 @@ def test_a_killed_builds_pending_log_is_removed(settings: Settings) -> None:
     with changes.recorded(settings, facts_of(paper("a", "Alpha")), info("v1")):
         pass
     assert not orphan.exists()
-    assert [p.suffix for p in settings.history_dir.iterdir()] == [".json"]
+    assert sorted(p.name for p in settings.history_dir.iterdir()) == [
+        "20260102T030405Z-v1.json", "works-v1.json"]
 
 
 def test_only_the_newest_logs_are_kept(tmp_path: Path) -> None:
@@ -206,7 +207,7 @@ def test_an_unreadable_remote_store_counts_as_a_first_build(tmp_path: Path) -> N
 # -- real builds -----------------------------------------------------------------------------
 
 def logs(settings: Settings) -> list[Path]:
-    return sorted(settings.history_dir.glob("*.json")) if settings.history_dir.is_dir() else []
+    return changes.log_files(settings.history_dir) if settings.history_dir.is_dir() else []
 
 
 def test_builds_record_what_changed(settings: Settings, tmp_path: Path) -> None:
@@ -238,6 +239,42 @@ def test_builds_record_what_changed(settings: Settings, tmp_path: Path) -> None:
     assert change.work == f"{BASE}paper/graphteam" and change.fields == ("status",)
     assert changes.describe(change) == ["status: preprint → published"]
     assert not list(settings.history_dir.glob("*.pending"))
+
+
+def test_the_next_build_compares_with_the_kept_works(settings: Settings, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build keeps the facts it compared (``history/works-<version>.json``); the next build
+    compares with them and does not read the served store's works again (at 1M triples that
+    read took longer than the load). Without them it reads the store, with the same result."""
+    first = build(settings)
+    kept = changes.works_file(settings, first.info.version)
+    assert kept.is_file() and len(json.loads(kept.read_text())["works"]) == 42
+    assert kept not in changes.log_files(settings.history_dir)
+
+    snapshots: list[object] = []
+    real = changes.snapshot
+
+    def counted(store: object) -> dict[str, changes.WorkFacts]:
+        snapshots.append(store)
+        return real(store)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(changes, "snapshot", counted)
+    wait_for_the_next_second()
+    data = data_variant(tmp_path, "graphteam", "bibo:status caikg:Preprint",
+                        "bibo:status caikg:Published")
+    second = build(settings, [data])
+    assert len(snapshots) == 1  # the new build's own works only, not the served store's
+    [change] = changes.read_history(settings)[0].changed
+    assert change.work == f"{BASE}paper/graphteam" and change.fields == ("status",)
+
+    # the same comparison when the kept works are gone (a store built before they were kept)
+    changes.works_file(settings, second.info.version).unlink()
+    wait_for_the_next_second()
+    snapshots.clear()
+    build(settings)  # the shipped data again: graphteam back to a preprint
+    assert len(snapshots) == 2  # its own works and the served store's
+    [back] = changes.read_history(settings)[0].changed
+    assert back.work == f"{BASE}paper/graphteam"
 
 
 def test_a_refused_build_leaves_no_change_log(settings: Settings, tmp_path: Path) -> None:

@@ -13,6 +13,9 @@ store) and records
 Labels (a venue's or a person's name) are kept for the feeds but are not compared: a renamed
 venue is not a change of every paper published there.
 
+The facts a build compared are kept as ``history/works-<version>.json``, so that the next build
+compares with them rather than reading the served store again (slow at 1M triples).
+
 The log is written as ``$CAIKG_HOME/history/<built_at>-<version>.json``: first under a
 ``.pending`` name before the build is published, renamed into place only once it is (a build
 that fails leaves no log; the next build removes a pending log a killed build left). The last
@@ -359,14 +362,47 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _previous(settings: Settings, progress: Progress
+WORKS_PREFIX = "works-"
+"""``history/works-<version>.json``: the compared facts of a published build, kept so that the
+next build compares with them instead of reading them again from the store (at 1M triples that
+read takes longer than the build's own load)."""
+
+
+def works_file(settings: Settings, version: str) -> Path:
+    return settings.history_dir / f"{WORKS_PREFIX}{version}.json"
+
+
+def _kept_works(settings: Settings, version: str) -> dict[str, WorkFacts] | None:
+    try:
+        raw = json.loads(works_file(settings, version).read_text(encoding="utf-8"))
+        return {iri: WorkFacts.from_json(facts) for iri, facts in raw["works"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not kept (an older build) or damaged: read the store instead
+
+
+def _keep_works(settings: Settings, version: str, works: Mapping[str, WorkFacts]) -> None:
+    try:
+        write_atomically(works_file(settings, version), json.dumps(
+            {"version": version, "works": {iri: f.to_json() for iri, f in works.items()}},
+            ensure_ascii=False, sort_keys=True).encode())
+    except OSError as exc:  # only the next build's speed depends on it
+        log.warning("cannot keep the works of build %s: %s", version, exc)
+
+
+def _previous(settings: Settings, progress: Progress, version: str
               ) -> tuple[dict[str, WorkFacts] | None, BuildInfo | None, str]:
-    """The works of the build being served and its description, or (None, None, why)."""
+    """The works of the build being served and its description, or (None, None, why). The
+    works are read only when that build is not ``version`` itself, from the facts kept with
+    its change log when there are some."""
     try:
         store = published_store(settings)
         if store is None:
             return None, None, "first build"
-        return snapshot(store), store.info, ""
+        info = store.info
+        if info is not None and info.version == version:
+            return None, info, ""
+        kept = _kept_works(settings, info.version) if info is not None else None
+        return (kept if kept is not None else snapshot(store)), info, ""
     except (StoreError, OSError, ValueError) as exc:
         note = f"the previous build could not be read ({exc}); every work is listed as added"
         progress(f"      {note}")
@@ -382,7 +418,7 @@ def recorded(settings: Settings, works: Mapping[str, WorkFacts], info: BuildInfo
     history = settings.history_dir
     for stale in history.glob(f"*{PENDING}") if history.is_dir() else []:
         stale.unlink(missing_ok=True)  # left by a build that was killed (we hold the lock)
-    before, previous, note = _previous(settings, progress)
+    before, previous, note = _previous(settings, progress, info.version)
     if previous is not None and previous.version == info.version:
         progress("      the data version is the one served: no change log")
         yield None
@@ -412,6 +448,7 @@ def recorded(settings: Settings, works: Mapping[str, WorkFacts], info: BuildInfo
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
+    _keep_works(settings, info.version, works)
     try:
         os.replace(pending, final)
         _fsync_dir(history)
@@ -424,10 +461,24 @@ def recorded(settings: Settings, works: Mapping[str, WorkFacts], info: BuildInfo
     prune(history)
 
 
+def log_files(history: Path) -> list[Path]:
+    """The change logs in ``history`` (not the works kept beside them), oldest first."""
+    return sorted((p for p in history.glob("*.json") if not p.name.startswith(WORKS_PREFIX)),
+                  key=lambda p: p.name)
+
+
+KEEP_WORKS = 2
+"""Kept works files: the served build's (what the next build compares with) and the one before
+(a server may still be on it)."""
+
+
 def prune(history: Path, keep: int = KEEP) -> list[Path]:
-    """Remove all but the newest ``keep`` change logs; return the removed ones."""
-    logs = sorted(history.glob("*.json"), key=lambda p: p.name)
+    """Remove all but the newest ``keep`` change logs and :data:`KEEP_WORKS` works files;
+    return the removed ones."""
+    logs = log_files(history)
     old = logs[:-keep] if keep > 0 else logs
+    works = sorted(history.glob(f"{WORKS_PREFIX}*.json"), key=lambda p: p.stat().st_mtime_ns)
+    old += works[:-KEEP_WORKS]
     for path in old:
         path.unlink(missing_ok=True)
     return old
@@ -449,7 +500,7 @@ def read_history(settings: Settings, until: str | None = None) -> list[ChangeLog
     skipped (and logged)."""
     logs: list[ChangeLog] = []
     try:
-        paths = list(settings.history_dir.glob("*.json"))
+        paths = log_files(settings.history_dir)
     except OSError:
         return []
     for path in paths:
