@@ -67,6 +67,14 @@ def load_all() -> None:
         importlib.import_module(f"{package}.{info.name}")
 
 
+def as_int(text: str | None) -> int:
+    """A count or year read from a result cell; 0 when there is none or it is not a number."""
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
 class per_data_version(Generic[T]):  # noqa: N801 (used as a decorator)
     """``load(store)``, computed once per store and data version (a store served by worker
     processes or a remote server changes with every build) and shared by the request threads:

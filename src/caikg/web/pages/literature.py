@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from caikg.rdf.xmltext import one_line
 from caikg.store.base import KnowledgeStore, Row
-from caikg.web.pages.base import Page, value, view
+from caikg.web.pages.base import Page, as_int, value, view
 from caikg.web.pages.person import site_path
 from caikg.web.svg.citations import MapNode, citation_map_svg
 
@@ -55,13 +55,6 @@ def source_of_graph(store: KnowledgeStore, graph: str | None) -> str | None:
     if graph and graph.startswith(prefix):
         return graph[len(prefix):]
     return None
-
-
-def _int(text: str | None) -> int:
-    try:
-        return int(text or 0)
-    except ValueError:
-        return 0
 
 
 @dataclass(frozen=True)
@@ -199,7 +192,7 @@ def paper_literature(store: KnowledgeStore, node: ox.NamedNode) -> Literature | 
         if text and text.strip():
             abstracts[source] = text.strip()
         if row.get("citedBy") is not None:
-            totals[source] = _int(value(row["citedBy"]))
+            totals[source] = as_int(value(row["citedBy"]))
     lit = Literature(records=sorted(attributions.values(), key=lambda a: a.label.casefold()),
                      cites=cites, cited_by=cited_by)
 
@@ -217,7 +210,7 @@ def paper_literature(store: KnowledgeStore, node: ox.NamedNode) -> Literature | 
     for row in store.select("paper_citations_per_year", paper=node):
         source, year = value(row["source"]) or "", value(row["year"])
         if year:
-            years.setdefault(source, []).append((year, _int(value(row["count"]))))
+            years.setdefault(source, []).append((year, as_int(value(row["count"]))))
     for source in sorted(set(totals) | set(years), key=lambda s: source_label(s).casefold()):
         lit.counts.append(CitedByCount(attribution(source), totals.get(source, 0),
                                        sorted(set(years.get(source, [])))))
@@ -233,7 +226,7 @@ def paper_literature(store: KnowledgeStore, node: ox.NamedNode) -> Literature | 
             versions.append(Version(attribution(value(row["source"])), label,
                                     value(row["date"])))
     lit.versions = sorted(versions, key=lambda v: (
-        v.attribution.source, _int("".join(_DIGITS.findall(v.label))[:9] or "0"), v.label))
+        v.attribution.source, as_int("".join(_DIGITS.findall(v.label))[:9] or "0"), v.label))
     return lit
 
 
@@ -317,7 +310,7 @@ def reading_list_entry(work: OutsideWork) -> ReadingListEntry | None:
     to replace), else to its page at the source; None without a title or a plausible year
     (the importer needs both)."""
     title = one_line(work.title)
-    year = _int(work.year[:4] if work.year else None)
+    year = as_int(work.year[:4] if work.year else None)
     if not title or title == work.iri or not 1950 <= year <= 2100:
         return None
     arxiv = bare_arxiv(work.arxiv, work.doi)
@@ -394,13 +387,13 @@ def foundations(store: KnowledgeStore) -> list[Foundation]:
             entry = found[iri] = Foundation(OutsideWork(
                 iri, value(row["title"]) or iri, value(row["year"]), value(row["doi"]),
                 value(row["arxivId"]), value(row["openAlexId"]), None,
-                value(row["venueName"])), _int(value(row["citers"])))
+                value(row["venueName"])), as_int(value(row["citers"])))
         if citing is not None and (iri, citing) not in seen:
             seen.add((iri, citing))
             entry.citing.append(CitationLink(citing, value(row["citingTitle"]) or citing,
                                              value(row["citingYear"])))
     for entry in found.values():
-        entry.citing.sort(key=lambda c: (-_int(c.year), c.title.casefold(), c.iri))
+        entry.citing.sort(key=lambda c: (-as_int(c.year), c.title.casefold(), c.iri))
     return sorted(found.values(), key=lambda f: (-f.citers, f.work.title.casefold(),
                                                  f.work.iri))
 
@@ -482,7 +475,7 @@ def citations_page(store: KnowledgeStore) -> Page:
         svg = Markup(citation_map_svg(list(nodes.values()), edges,
                                       title="Citations among the works of caikg"))
     listing = [(CitationLink(iri, titles[iri][0], titles[iri][1]),
-                sorted(targets, key=lambda c: (c.outside, -_int(c.year), c.title.casefold())))
+                sorted(targets, key=lambda c: (c.outside, -as_int(c.year), c.title.casefold())))
                for iri, targets in cites.items()]
     listing.sort(key=lambda item: (item[0].title.casefold(), item[0].iri))
     context: dict[str, Any] = {

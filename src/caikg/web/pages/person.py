@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from markupsafe import Markup
 
 from caikg.store.base import KnowledgeStore
-from caikg.web.pages.base import Page, Query, value, view
+from caikg.web.pages.base import Page, Query, as_int, value, view
 from caikg.web.svg.network import network_svg
 
 PAGE_SIZE = 100
@@ -62,13 +62,6 @@ class VenueEntry:
     name: str | None
     acronym: str | None
     works: int
-
-
-def _int(text: str | None) -> int:
-    try:
-        return int(text or 0)
-    except ValueError:
-        return 0
 
 
 @dataclass(frozen=True)
@@ -166,7 +159,7 @@ def person_page(store: KnowledgeStore, iri: str, query: Query | None = None) -> 
             position=value(row["position"]), authors=value(row["authors"]),
             stated=value(row["statedName"]), venue=value(row["venue"]),
             venue_name=value(row["venueName"]), status=value(row["statusLabel"])))
-    papers.sort(key=lambda p: (-_int(p.year), p.title.casefold(), p.iri))
+    papers.sort(key=lambda p: (-as_int(p.year), p.title.casefold(), p.iri))
     pages = -(-len(papers) // PAGE_SIZE)
     page = page_number(query or {}, pages)
     first = (page - 1) * PAGE_SIZE
@@ -183,7 +176,7 @@ def person_page(store: KnowledgeStore, iri: str, query: Query | None = None) -> 
         coauthor = value(r["coauthor"])
         if coauthor is not None:
             coauthors.append(Coauthor(coauthor, value(r["name"]) or coauthor,
-                                      _int(value(r["shared"]))))
+                                      as_int(value(r["shared"]))))
     coauthors.sort(key=lambda c: (-c.shared, c.name.casefold(), c.iri))
 
     venues: list[VenueEntry] = []
@@ -191,7 +184,7 @@ def person_page(store: KnowledgeStore, iri: str, query: Query | None = None) -> 
         venue = value(r["venue"])
         if venue is not None:
             venues.append(VenueEntry(venue, value(r["name"]), value(r["acronym"]),
-                                     _int(value(r["works"]))))
+                                     as_int(value(r["works"]))))
     venues.sort(key=lambda v: (-v.works, (v.name or v.acronym or v.iri).casefold()))
 
     network = None
@@ -204,7 +197,7 @@ def person_page(store: KnowledgeStore, iri: str, query: Query | None = None) -> 
         for r in store.select("person_coauthor_links", person=node):
             a, b = value(r["a"]), value(r["b"])
             if a is not None and b is not None and a in drawn_ids and b in drawn_ids:
-                edges.append((a, b, _int(value(r["shared"]))))
+                edges.append((a, b, as_int(value(r["shared"]))))
         svg = network_svg(iri, nodes, edges, lambda i: site_path(store, i),
                           max_nodes=NETWORK_NODES, title=f"Co-authorship network of {name}")
         # the SVG is built from escaped text only (caikg.web.svg.network), not from raw data
