@@ -31,6 +31,7 @@ from caikg.export.citations import (
     unique_keys,
 )
 from caikg.store.embedded import EmbeddedStore
+from tests.helpers.works import work_iris as all_work_iris
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SCHEMA = "https://schema.org/"
@@ -66,16 +67,6 @@ def printed_authors(store: EmbeddedStore, work: str) -> list[str]:
         name = one(store, node, CAIKG + "statedName") or one(store, agent, SCHEMA + "name")
         entries.append((int(ordinal), name or ""))
     return [name for _, name in sorted(entries)]
-
-
-def all_work_iris(store: EmbeddedStore) -> list[str]:
-    found = set()
-    for cls in ("ScholarlyArticle", "BlogPosting"):
-        for q in store._store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE),
-                                                ox.NamedNode(SCHEMA + cls), None):
-            assert isinstance(q.subject, ox.NamedNode)
-            found.add(q.subject.value)
-    return sorted(found)
 
 
 def expected_ris_type(store: EmbeddedStore, work: str) -> str:

@@ -23,6 +23,7 @@ from caikg.web.filters import safe_href
 from caikg.web.pages.paper import related_papers
 from caikg.web.svg.network import network_svg
 from tests.helpers.project import REPO, TESTS, make_settings, term_value
+from tests.helpers.works import work_iris as works
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SCHEMA = "https://schema.org/"
@@ -47,16 +48,6 @@ def one(store: EmbeddedStore, subject: str, predicate: str) -> str | None:
     values = {o.value for o in objects(store, subject, predicate)}
     assert len(values) <= 1, (subject, predicate, values)
     return values.pop() if values else None
-
-
-def works(store: EmbeddedStore) -> list[str]:
-    found = set()
-    for cls in ("ScholarlyArticle", "BlogPosting"):
-        for q in store._store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE),
-                                                ox.NamedNode(SCHEMA + cls), None):
-            assert isinstance(q.subject, ox.NamedNode)
-            found.add(q.subject.value)
-    return sorted(found)
 
 
 def path_of(store: EmbeddedStore, iri: str) -> str:
