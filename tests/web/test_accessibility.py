@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from caikg.build.pipeline import build
 from caikg.config import Settings
+from tests.helpers.browser import wait_for_fragment
 from tests.helpers.project import REPO, make_settings
 from tests.helpers.servers import caikg_server
 from tests.web.test_pages_literature import FILES, WIKIDATA
@@ -290,7 +291,7 @@ def test_skip_link_then_main_content(page: Page, kind: str) -> None:
     assert "skip" in first["text"].lower(), first
     assert page.locator(":focus").is_visible(), "the skip link is not visible when focused"
     page.keyboard.press("Enter")
-    assert urlsplit(page.url).fragment == first["href"][1:]
+    wait_for_fragment(page, first["href"][1:])
     page.keyboard.press("Tab")
     after = active(page)
     assert after["inMain"], f"{kind}: after the skip link, Tab went to {after['html']}"

@@ -30,6 +30,7 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 
 from caikg.config import Settings
+from tests.helpers.browser import wait_for_fragment, wait_for_url
 from tests.helpers.project import REPO
 from tests.helpers.servers import caikg_server
 
@@ -321,7 +322,7 @@ def test_query_editor_runs_an_example(page: tuple[Page, Watch]) -> None:
     buttons.first.wait_for(state="visible")
     assert buttons.count() >= 2
     buttons.first.click()
-    assert "example=" in pg.url
+    wait_for_url(pg, lambda url: "example=" in urlsplit(url).query, "an example= parameter")
     run = pg.locator(".yasqe_queryButton").first
     run.wait_for(state="visible")
     with pg.expect_response(lambda r: urlsplit(r.url).path == "/sparql"
@@ -374,7 +375,7 @@ def test_journey_paper_source_system_comparison(page: tuple[Page, Watch]) -> Non
     target = ref.get_attribute("href") or ""
     assert target.startswith("#ref-")
     ref.click()
-    assert urlsplit(pg.url).fragment == target[1:]
+    wait_for_fragment(pg, target[1:])
     source = pg.locator(target)
     assert source.is_visible() and "checked" in source.inner_text()
 
