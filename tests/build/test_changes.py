@@ -4,7 +4,7 @@ it uses, and what real builds record (first build, a changed status, a failed bu
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -104,6 +104,15 @@ def test_snapshot_reads_the_compared_facts() -> None:
     assert [n.label for n in a.techniques] == ["Caching", "Routing"]
     assert [(s.venue_name, s.decision_label) for s in a.submissions] == [("ICLR 2025", "pending")]
     assert WorkFacts.from_json(json.loads(json.dumps(a.to_json()))) == a
+
+
+def test_facts_are_written_with_every_field() -> None:
+    """to_json is written field by field (for speed): it must say what asdict would, so a
+    field added to WorkFacts, Named or Submission cannot be left out of the logs."""
+    works = facts_of(paper("a", "Alpha", authors=("bob", "ada"), decision="Pending"))
+    a = works[f"{BASE}paper/a"]
+    assert a.submissions and a.authors and a.techniques
+    assert json.loads(json.dumps(a.to_json())) == json.loads(json.dumps(asdict(a)))
 
 
 def test_first_build_lists_every_work_as_added() -> None:

@@ -35,7 +35,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,16 @@ class WorkFacts:
     submissions: tuple[Submission, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # written field by field: dataclasses.asdict deep-copies recursively, which took
+        # seconds for the 20,000 works of a 1M-triple build
+        return {"iri": self.iri, "title": self.title, "kind": self.kind, "year": self.year,
+                "status": self.status, "status_label": self.status_label,
+                "venue": self.venue, "venue_name": self.venue_name,
+                "authors": [{"iri": a.iri, "label": a.label} for a in self.authors],
+                "techniques": [{"iri": t.iri, "label": t.label} for t in self.techniques],
+                "submissions": [{"venue": x.venue, "venue_name": x.venue_name,
+                                 "decision": x.decision, "decision_label": x.decision_label}
+                                for x in self.submissions]}
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> WorkFacts:
@@ -437,8 +446,9 @@ def recorded(settings: Settings, works: Mapping[str, WorkFacts], info: BuildInfo
     changes.name = final.name[:-len(".json")]
     pending = final.with_name(final.name + PENDING)
     try:
+        # no indentation: json's C encoder is used only without it (1 s saved at 1M)
         write_atomically(pending, json.dumps(changes.to_json(), ensure_ascii=False,
-                                             indent=1, sort_keys=True).encode())
+                                             sort_keys=True).encode())
     except OSError as exc:
         progress(f"      cannot write the change log ({exc}); the feeds will miss this build")
         yield changes

@@ -142,7 +142,7 @@ class EmbeddedStore:
         if isinstance(result, ox.QueryTriples):
             return list(result)
         variables = [v.value for v in result.variables]
-        return Solutions(variables, [tuple(sol[v] for v in variables) for sol in result])
+        return Solutions(variables, [tuple(sol) for sol in result])
 
     def data_graphs(self) -> list[str]:
         """Every named graph except the ontology's."""
@@ -154,7 +154,9 @@ class EmbeddedStore:
         solutions = self.query(queries.load(name).text, bindings=bindings,
                                default_graphs=default_graphs)
         variables = [v.value for v in solutions.variables]
-        return [{v: row[v] for v in variables} for row in solutions]
+        # a solution iterates over its values in the order of the variables (None when
+        # unbound): zipping is ~2.5x faster than looking each variable up by name
+        return [dict(zip(variables, row, strict=True)) for row in solutions]
 
     def construct(self, name: str, **bindings: Term) -> list[ox.Triple]:
         return list(self.query(queries.load(name).text, bindings=bindings))

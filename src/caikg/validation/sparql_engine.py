@@ -760,7 +760,8 @@ def _run_check(store: ox.Store, check: Check) -> list[tuple[Check, dict[str, obj
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
     for solution in solutions:
-        row = {name: solution[name] for name in names if solution[name] is not None}
+        row = {name: term for name, term in zip(names, solution, strict=True)
+               if term is not None}
         rows.append((check, row))
     return rows
 
