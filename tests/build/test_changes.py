@@ -10,17 +10,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from caikg.build import changes, pipeline
+from caikg.build import changes
 from caikg.build.changes import ChangeLog, WorkFacts
 from caikg.build.pipeline import BuildError, build
 from caikg.config import Settings
 from caikg.rdf.namespaces import Instances
 from caikg.store.base import BuildInfo
 from caikg.store.embedded import EmbeddedStore
-from caikg.store.factory import PublishError
 from tests.conftest import NOWHERE
 from tests.helpers.data import data_variant, wait_for_the_next_second
 from tests.helpers.project import make_settings
+from tests.helpers.store_faults import fill_the_disk_beside_the_build
 
 BASE = "https://w3id.org/caikg/"
 PREFIXES = f"""
@@ -303,11 +303,8 @@ def test_a_build_that_cannot_be_published_leaves_no_change_log(
     data = data_variant(tmp_path, "graphteam", "bibo:status caikg:Preprint",
                    "bibo:status caikg:Published")
 
-    def refuse(*_args: object) -> None:
-        raise PublishError("the store cannot be written")
-
-    monkeypatch.setattr(pipeline, "publish_build", refuse)
-    with pytest.raises(BuildError, match="cannot be written"):
+    fill_the_disk_beside_the_build(monkeypatch)
+    with pytest.raises(BuildError, match="cannot write the store"):
         build(settings, [data])
     assert logs(settings) == before
     assert not list(settings.history_dir.glob("*.pending"))

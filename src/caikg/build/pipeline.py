@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pyoxigraph as ox
 from caikg.build import changes, void
 from caikg.build import enrichment_graph as enrichment
 from caikg.build import literature_graph as literature
+from caikg.build.changes import WorkFacts
 from caikg.build.record import read_curated
 from caikg.config import Settings
 from caikg.export.dumps import render_build_exports, write_rendered_exports
@@ -19,7 +21,7 @@ from caikg.rdf.namespaces import Instances
 from caikg.rdf.sources import SourceError, SourceSet, read_sources, rebase_sources
 from caikg.store.base import BuildInfo
 from caikg.store.embedded import EmbeddedStore, build_lock, data_version, load_graphs
-from caikg.store.factory import PublishError, publish_build, store_location
+from caikg.store.factory import Publication, PublishError, begin_publication, store_location
 from caikg.store.pool.memory import malloc_trim
 from caikg.validation.report import ValidationReport, validate_sources
 
@@ -97,6 +99,40 @@ def _read_literature(settings: Settings, data: SourceSet, inst: Instances,
     return out
 
 
+@contextlib.contextmanager
+def _publication(settings: Settings, version: str) -> Iterator[Publication]:
+    """The publication of build ``version``, discarded if the build fails before or while it
+    is published (the previous build is still served)."""
+    try:
+        publication = begin_publication(settings, version)
+    except PublishError as exc:
+        raise BuildError(str(exc)) from None
+    try:
+        yield publication
+    except PublishError as exc:
+        publication.discard()
+        raise BuildError(str(exc)) from None
+    except BaseException:
+        publication.discard()
+        raise
+
+
+def _describe(graphs: dict[str, list[ox.Triple]], inst: Instances, base_iri: str,
+              version: str, built_at: str) -> tuple[dict[str, bytes], dict[str, WorkFacts]]:
+    """Add the VoID description to ``graphs``; render the Turtle dump and read the facts the
+    change log compares, from a store in memory that is let go before returning (it and
+    Oxigraph's bulk loader together were the build's peak memory)."""
+    curated = str(inst.curated_graph)
+    staging = EmbeddedStore.in_memory({curated: graphs[curated]}, base_iri, version)
+    graphs[str(inst.void_graph)] = void.describe(staging, version, modified=built_at)
+    load_graphs(staging, {g: t for g, t in graphs.items() if g != curated})
+    rendered = render_build_exports(staging)
+    works = changes.snapshot(staging)
+    del staging
+    malloc_trim()  # give its pages back: the loader's large buffers are fresh mappings
+    return rendered, works
+
+
 def build(settings: Settings, data_paths: Sequence[Path] | None = None,
           progress: Progress = lambda _msg: None) -> BuildResult:
     """Build a new store from the ontology and data; raise :class:`BuildError` if refused."""
@@ -134,34 +170,25 @@ def build(settings: Settings, data_paths: Sequence[Path] | None = None,
     graphs.update(literature_graphs)
     version = data_version(graphs)
     built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    staging = EmbeddedStore.in_memory({str(inst.curated_graph): data.triples}, settings.base_iri,
-                                      version)
-    graphs[str(inst.void_graph)] = void.describe(staging, version, modified=built_at)
-    # The Turtle dump is rendered now, from the store in memory, and that store let go before
-    # the load: Oxigraph's bulk loader needs ~0.5 GB at 1M triples, and the two together were
-    # the build's peak (1.6 GB). It is written once the store is published.
-    load_graphs(staging, {g: t for g, t in graphs.items() if g != str(inst.curated_graph)})
-    rendered = render_build_exports(staging)
-    works = changes.snapshot(staging)  # for the change log of this build (changes.py)
-    del staging
-    malloc_trim()  # give its pages back: the loader's large buffers are fresh mappings
-    done()
+    with build_lock(settings), _publication(settings, version) as publication:
+        # the curated graph goes into the new store while this process describes the data
+        # (Oxigraph's bulk loader runs without the GIL); nothing is served before [4/5]
+        publication.load_beside(str(inst.curated_graph), data.triples)
+        rendered, works = _describe(graphs, inst, settings.base_iri, version, built_at)
+        done()
 
-    done = _timed(progress, f"[4/5] loading the store ({store_location(settings)})")
-    info = BuildInfo(
-        version=version,
-        built_at=built_at,
-        base_iri=settings.base_iri,
-        sources=[str(p) for p in [*ontology.files, *data.files]]
-        + ([str(settings.enrichment_file)] if enriched is not None else [])
-        + [str(p) for p in literature.files(settings).values()],
-    )
-    with build_lock(settings), changes.recorded(settings, works, info, progress):
-        try:
-            store_dir = publish_build(settings, graphs, info, progress)
-        except PublishError as exc:
-            raise BuildError(str(exc)) from None
-    done()
+        done = _timed(progress, f"[4/5] loading the store ({store_location(settings)})")
+        info = BuildInfo(
+            version=version,
+            built_at=built_at,
+            base_iri=settings.base_iri,
+            sources=[str(p) for p in [*ontology.files, *data.files]]
+            + ([str(settings.enrichment_file)] if enriched is not None else [])
+            + [str(p) for p in literature.files(settings).values()],
+        )
+        with changes.recorded(settings, works, info, progress):
+            store_dir = publication.publish(graphs, info, progress)
+        done()
 
     done = _timed(progress, "[5/5] writing the Turtle dump")
     try:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import itertools
 import json
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -217,17 +217,16 @@ def load_graphs(store: EmbeddedStore, graphs: Mapping[str, Iterable[ox.Triple]])
 
 
 LOAD_CHUNK = 250_000
-"""Quads per call of Oxigraph's bulk loader. One call over a million quads buffers ~860 MiB
-(the build's peak memory); calls of 250,000 buffer ~230 MiB, in about the same time, at the
-cost of a few more files in the store (measured on 1M triples, docs/BENCHMARKS.md)."""
+"""Triples per call of Oxigraph's bulk loader. One call over a million triples buffers
+~860 MiB (the build's peak memory); calls of 250,000 buffer ~230 MiB, in about the same time,
+at the cost of a few more files in the store (measured on 1M triples, docs/BENCHMARKS.md)."""
 
 
 def _load_graphs(store: ox.Store, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
     for name, triples in graphs.items():
-        g = ox.NamedNode(name)
-        quads = (ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
-        while chunk := list(itertools.islice(quads, LOAD_CHUNK)):
-            store.bulk_extend(chunk)
+        chunks, with_blank = loader_input(
+            name, triples if isinstance(triples, Sequence) else list(triples))
+        bulk_load(store, name, chunks, with_blank)
 
 
 @contextlib.contextmanager
@@ -259,35 +258,141 @@ def current_store_dir(settings: Settings) -> Path | None:
     return path if os.path.isdir(path) else None
 
 
+class NewStore:
+    """A new embedded store being written while the build goes on (with :func:`build_lock`
+    held): :meth:`load_beside` loads the largest graph in a thread, :meth:`publish` adds the
+    other graphs and swaps the store in, :meth:`discard` removes it.
+
+    The graph is handed to Oxigraph's bulk loader as N-Triples, which parses and sorts
+    without holding the GIL (``bulk_extend`` of quads holds it): at 1M triples the load takes
+    ~9 s, and the build's own work (VoID, the dump, the change log) runs on the other core
+    meanwhile instead of after it (docs/BENCHMARKS.md).
+    """
+
+    def __init__(self, settings: Settings, version: str) -> None:
+        settings.stores_dir.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        target = settings.stores_dir / f"{stamp}-{version}-{os.getpid()}"
+        n = 1
+        while target.exists():  # same second, version and pid: never reuse a directory
+            target = settings.stores_dir / f"{stamp}-{version}-{os.getpid()}-{n}"
+            n += 1
+        self.settings = settings
+        self.path = target
+        try:
+            self._store: ox.Store | None = ox.Store(str(target))
+        except OSError as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            raise StoreError(f"cannot write the store in {target}: {exc}") from None
+        self._beside: str | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def load_beside(self, graph: str, triples: Sequence[ox.Triple]) -> None:
+        """Start loading ``triples`` into ``graph`` in a thread; return once they are
+        written as N-Triples (the thread runs only Oxigraph's loader)."""
+        if self._store is None or self._thread is not None:
+            raise StoreError(f"{self.path}: already loading or closed")
+        store = self._store
+        chunks, with_blank = loader_input(graph, triples)
+
+        def load() -> None:
+            try:
+                bulk_load(store, graph, chunks, with_blank)
+            except BaseException as exc:  # reported by publish(), in the build's thread
+                self._failure = exc
+
+        self._beside = graph
+        self._thread = threading.Thread(target=load, name=f"caikg-load-{self.path.name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def _wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise StoreError(f"cannot write the store in {self.path}: {failure}")
+
+    def publish(self, graphs: Mapping[str, Iterable[ox.Triple]], info: BuildInfo) -> Path:
+        """Complete the store with ``graphs`` (the one loaded beside is not loaded again),
+        write its build description and make it the served store; return its directory."""
+        try:
+            self._wait()
+            store = self._store
+            if store is None:
+                raise StoreError(f"{self.path}: already published or discarded")
+            _load_graphs(store, {g: t for g, t in graphs.items() if g != self._beside})
+            store.flush()
+            info.graphs = graph_sizes(store, graphs)
+            self._store = None
+            del store
+            tmp_info = self.path / (BUILD_INFO + ".tmp")
+            tmp_info.write_text(json.dumps(asdict(info), indent=2, sort_keys=True) + "\n",
+                                encoding="utf-8")
+            _fsync(tmp_info)
+            os.replace(tmp_info, self.path / BUILD_INFO)
+        except (OSError, StoreError) as exc:
+            self.discard()
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"cannot write the store in {self.path}: {exc}") from None
+        publish(self.settings, self.path)
+        return self.path
+
+    def discard(self) -> None:
+        """Remove the unpublished store (waiting for a load in progress to end)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._failure = None
+        self._store = None
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def loader_input(graph: str, triples: Sequence[ox.Triple]
+                 ) -> tuple[list[bytes], list[ox.Quad]]:
+    """``triples`` as N-Triples documents of :data:`LOAD_CHUNK` triples, and the triples with
+    a blank node as quads: the parser gives every document's blank nodes fresh labels, so a
+    blank node shared by two chunks would become two."""
+    g = ox.NamedNode(graph)
+    chunks: list[bytes] = []
+    with_blank: list[ox.Quad] = []
+    for start in range(0, len(triples), LOAD_CHUNK):
+        plain = []
+        for t in triples[start:start + LOAD_CHUNK]:
+            if type(t.subject) is ox.BlankNode or type(t.object) is ox.BlankNode:
+                with_blank.append(ox.Quad(t.subject, t.predicate, t.object, g))
+            else:
+                plain.append(t)
+        chunk = ox.serialize(plain, format=ox.RdfFormat.N_TRIPLES)
+        if chunk:
+            chunks.append(chunk)
+    return chunks, with_blank
+
+
+def bulk_load(store: ox.Store, graph: str, chunks: list[bytes], with_blank: list[ox.Quad]
+              ) -> None:
+    """Load what :func:`loader_input` made; ``chunks`` is emptied as they are loaded.
+
+    Only Oxigraph's calls run here, so that this can run in a thread beside the build: the
+    N-Triples parser holds no GIL (``lenient``: the terms were checked when they were made)."""
+    g = ox.NamedNode(graph)
+    chunks.reverse()
+    while chunks:
+        store.bulk_load(chunks.pop(), format=ox.RdfFormat.N_TRIPLES, to_graph=g, lenient=True)
+    for start in range(0, len(with_blank), LOAD_CHUNK):
+        store.bulk_extend(with_blank[start:start + LOAD_CHUNK])
+
+
 def write_store(settings: Settings, graphs: Mapping[str, Iterable[ox.Triple]],
                 info: BuildInfo) -> Path:
     """Write a complete new store and publish it atomically; return its directory.
 
     Must be called with :func:`build_lock` held.
     """
-    settings.stores_dir.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    target = settings.stores_dir / f"{stamp}-{info.version}-{os.getpid()}"
-    n = 1
-    while target.exists():  # same second, version and pid: never reuse a store's directory
-        target = settings.stores_dir / f"{stamp}-{info.version}-{os.getpid()}-{n}"
-        n += 1
-    try:
-        store = ox.Store(str(target))
-        _load_graphs(store, graphs)
-        store.flush()
-        info.graphs = graph_sizes(store, graphs)
-        del store
-        tmp_info = target / (BUILD_INFO + ".tmp")
-        tmp_info.write_text(json.dumps(asdict(info), indent=2, sort_keys=True) + "\n",
-                            encoding="utf-8")
-        _fsync(tmp_info)
-        os.replace(tmp_info, target / BUILD_INFO)
-    except OSError as exc:
-        shutil.rmtree(target, ignore_errors=True)
-        raise StoreError(f"cannot write the store in {target}: {exc}") from None
-    publish(settings, target)
-    return target
+    return NewStore(settings, info.version).publish(graphs, info)
 
 
 def _fsync(path: Path) -> None:

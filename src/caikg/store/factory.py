@@ -8,12 +8,13 @@ import atexit
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 
 from caikg.config import Settings
 from caikg.store.base import BuildInfo, Executor, KnowledgeStore, StoreError
-from caikg.store.embedded import EmbeddedStore, current_store_dir, write_store
+from caikg.store.embedded import EmbeddedStore, NewStore, current_store_dir
 from caikg.store.pool.executor import QueryExecutor
 from caikg.store.pool.store import PooledStore
 from caikg.store.remote.client import RemoteError
@@ -55,18 +56,73 @@ def open_backend(settings: Settings) -> Backend:
     return Backend(PooledStore(settings), executor)
 
 
-def publish_build(settings: Settings, graphs: Mapping[str, Sequence[ox.Triple]],
-                  info: BuildInfo, progress: Callable[[str], None]) -> Path | None:
-    """Make ``graphs`` the served build, all at once: a new embedded store swapped in by one
-    rename (its directory is returned), or the remote store's staging graphs moved live."""
-    if settings.remote:
+class Publication(Protocol):
+    """A build on its way to being served: begun once the data is valid, published when
+    every graph is ready, discarded when the build fails."""
+
+    def load_beside(self, graph: str, triples: Sequence[ox.Triple]) -> None:
+        """Start loading the largest graph while the build goes on (may do nothing)."""
+
+    def publish(self, graphs: Mapping[str, Sequence[ox.Triple]], info: BuildInfo,
+                progress: Callable[[str], None]) -> Path | None:
+        """Make ``graphs`` the served build, all at once; raise :class:`PublishError`."""
+
+    def discard(self) -> None:
+        """Leave no trace of the build (the previous one is still served)."""
+
+
+class _EmbeddedPublication:
+    """A new store directory (:class:`NewStore`), swapped in by one rename."""
+
+    def __init__(self, settings: Settings, version: str) -> None:
         try:
-            publish_remote(settings, graphs, info, progress)
+            self._store = NewStore(settings, version)
+        except StoreError as exc:
+            raise PublishError(str(exc)) from None
+
+    def load_beside(self, graph: str, triples: Sequence[ox.Triple]) -> None:
+        self._store.load_beside(graph, triples)
+
+    def publish(self, graphs: Mapping[str, Sequence[ox.Triple]], info: BuildInfo,
+                progress: Callable[[str], None]) -> Path | None:
+        try:
+            return self._store.publish(graphs, info)
+        except StoreError as exc:
+            raise PublishError(f"{exc}; the previous build is still served") from None
+
+    def discard(self) -> None:
+        self._store.discard()
+
+
+class _RemotePublication:
+    """The remote store's staging graphs, uploaded and moved live at publication (nothing is
+    loaded beside: the upload is the server's work, one graph after another)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def load_beside(self, graph: str, triples: Sequence[ox.Triple]) -> None:
+        return None
+
+    def publish(self, graphs: Mapping[str, Sequence[ox.Triple]], info: BuildInfo,
+                progress: Callable[[str], None]) -> Path | None:
+        try:
+            publish_remote(self._settings, graphs, info, progress)
         except RemoteError as exc:
             raise PublishError(f"{exc}; the remote store still serves the previous "
                                "build") from None
         return None
-    return write_store(settings, graphs, info)
+
+    def discard(self) -> None:
+        return None  # nothing is uploaded before publish(), which cleans up after itself
+
+
+def begin_publication(settings: Settings, version: str) -> Publication:
+    """Begin publishing build ``version`` (call with :func:`build_lock` held): a new
+    embedded store, or the remote store's staging graphs."""
+    if settings.remote:
+        return _RemotePublication(settings)
+    return _EmbeddedPublication(settings, version)
 
 
 def published_store(settings: Settings) -> KnowledgeStore | None:
