@@ -34,6 +34,7 @@ import math
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -1083,6 +1084,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup = json.loads(setup_file.read_text())
         setup["build"]["reused"] = True
     else:
+        # a first build, into an empty home: a store left by an earlier run would make this a
+        # rebuild, whose change log reads the previous build's works (stage 4)
+        shutil.rmtree(home, ignore_errors=True)
         before = loadavg()
         build_env = dict(env, **({"CAIKG_SHACL_ENGINE": args.build_engine}
                                  if args.build_engine else {}))
