@@ -149,6 +149,23 @@ def test_a_build_failing_while_the_store_loads_removes_it_and_the_lock(
     assert again.info.version != good.info.version
 
 
+def test_a_failure_after_the_switch_never_removes_the_served_store(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tidying up old stores fails once the link points at the new one: the build reports it,
+    and the store it switched to is still there to be served."""
+    build(settings)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(embedded, "_remove_old_stores", refuse)
+    with pytest.raises(OSError, match="Permission denied"):
+        build(settings, [variant(tmp_path)])
+    served = settings.store_link.resolve()
+    assert served.is_dir()
+    assert EmbeddedStore.open(settings).version != ""
+
+
 def variant(tmp_path: Path) -> Path:
     """The shipped data with one status changed: another data version."""
     return data_variant(tmp_path, "graphteam", "bibo:status caikg:Preprint",

@@ -265,7 +265,7 @@ class NewStore:
 
     The graph is handed to Oxigraph's bulk loader as N-Triples, which parses and sorts
     without holding the GIL (``bulk_extend`` of quads holds it): at 1M triples the load takes
-    ~9 s, and the build's own work (VoID, the dump, the change log) runs on the other core
+    ~7 s, and the build's own work (VoID, the dump, the change log) runs on the other core
     meanwhile instead of after it (docs/BENCHMARKS.md).
     """
 
@@ -287,6 +287,7 @@ class NewStore:
         self._beside: str | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
+        self._published = False
 
     def load_beside(self, graph: str, triples: Sequence[ox.Triple]) -> None:
         """Start loading ``triples`` into ``graph`` in a thread; return once they are
@@ -338,17 +339,22 @@ class NewStore:
             if isinstance(exc, StoreError):
                 raise
             raise StoreError(f"cannot write the store in {self.path}: {exc}") from None
+        # from here on the link may point at this store: it is never removed by discard()
+        # (a store left unpublished is removed by the next publication)
+        self._published = True
         publish(self.settings, self.path)
         return self.path
 
     def discard(self) -> None:
-        """Remove the unpublished store (waiting for a load in progress to end)."""
+        """Remove the store unless it was handed to :func:`publish` (waiting for a load in
+        progress to end)."""
         if self._thread is not None:
             self._thread.join()
             self._thread = None
         self._failure = None
         self._store = None
-        shutil.rmtree(self.path, ignore_errors=True)
+        if not self._published:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 def loader_input(graph: str, triples: Sequence[ox.Triple]
