@@ -120,8 +120,9 @@ def _publication(settings: Settings, version: str) -> Iterator[Publication]:
 def _describe(graphs: dict[str, list[ox.Triple]], inst: Instances, base_iri: str,
               version: str, built_at: str) -> tuple[dict[str, bytes], dict[str, WorkFacts]]:
     """Add the VoID description to ``graphs``; render the Turtle dump and read the facts the
-    change log compares, from a store in memory that is let go before returning (it and
-    Oxigraph's bulk loader together were the build's peak memory)."""
+    change log compares, from a store in memory that is let go before returning (the curated
+    graph's load runs beside it: the two together are the build's peak memory, 1.2 GB at 1M
+    triples)."""
     curated = str(inst.curated_graph)
     staging = EmbeddedStore.in_memory({curated: graphs[curated]}, base_iri, version)
     graphs[str(inst.void_graph)] = void.describe(staging, version, modified=built_at)
